@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The engine's plain-data model. Adapters map AWS responses into `Snapshot` (validated with
+ * `SnapshotSchema` at that boundary); everything after that is pure functions over these types.
+ */
+
+export const SnapshotSchema = z.object({
+  /** `cluster` = provisioned (DescribeClusterSnapshots); `serverless` = Redshift Serverless. */
+  kind: z.enum(['cluster', 'serverless']),
+  id: z.string().min(1),
+  arn: z.string().min(1),
+  /** Provisioned cluster identifier; the scope `match.cluster` globs against. */
+  cluster: z.string().optional(),
+  /** Redshift Serverless namespace; the scope `match.namespace` globs against. */
+  namespace: z.string().optional(),
+  type: z.enum(['manual', 'automated']),
+  status: z.string(),
+  owner: z.string().regex(/^[0-9]{12}$/),
+  region: z.string().min(1),
+  createdAt: z.date().optional(),
+  encrypted: z.boolean(),
+  /** Manual retention in days; -1 = kept indefinitely; undefined = not reported. */
+  retentionDays: z.number().int().optional(),
+  /**
+   * Who may restore it: 12-digit account ids, or `amazon-redshift-support` for AWS Support
+   * (the value to pass back to RevokeSnapshotAccess as AccountWithRestoreAccess).
+   */
+  grants: z.array(z.string()),
+  tags: z.record(z.string(), z.string()),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/** What a finding, action or event says about its snapshot; small enough to keep for a whole run. */
+export type SnapshotRef = Pick<
+  Snapshot,
+  | 'kind'
+  | 'id'
+  | 'arn'
+  | 'cluster'
+  | 'namespace'
+  | 'type'
+  | 'owner'
+  | 'region'
+  | 'createdAt'
+  | 'retentionDays'
+>;
+
+export const FINDING_KINDS = [
+  'unauthorized-grant',
+  'expired-grant',
+  'support-access',
+  'unencrypted-shared',
+  'retention-too-long',
+  'retention-indefinite',
+  'too-old',
+  'exempted',
+  'foreign-owner',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export type Finding = {
+  kind: FindingKind;
+  /** `violation` needs remediation or attention; `info` is kept so a report can say why not. */
+  severity: 'violation' | 'info';
+  snapshot: SnapshotRef;
+  /** The grant concerned, for sharing findings. */
+  account?: string;
+  /** The policy path that produced the finding, e.g. `sharing.rules[1]`, `retention.manual.maxAgeDays`. */
+  rule: string;
+  /** One sentence a person understands. */
+  message: string;
+  /** What enforcement would do about it; `none` = report only. */
+  remediation: 'revoke' | 'delete' | 'none';
+};
+
+export type Action =
+  | { type: 'revoke'; snapshot: SnapshotRef; account: string; findings: FindingKind[]; rule: string }
+  | { type: 'delete'; snapshot: SnapshotRef; findings: FindingKind[]; rule: string };
+
+/**
+ * How an action ended. `applied` = AWS changed; `already-done` = AWS said it was already so
+ * (AuthorizationNotFound, ClusterSnapshotNotFound); `dry-run` = planned, not sent;
+ * `skipped` = not attempted (blast radius, time running out, an earlier step failed);
+ * `failed` = AWS refused or kept failing after retries.
+ */
+export type Outcome = 'applied' | 'already-done' | 'dry-run' | 'skipped' | 'failed';
+
+export type ActionResult = Action & {
+  outcome: Outcome;
+  /** Why it was skipped or failed: the AWS error name and message, or the engine's reason. */
+  reason?: string;
+  /** Number of attempts the SDK made (1 = first try). */
+  attempts?: number;
+};
+
+/** `applied` etc. for the summary: counts keyed by action type then outcome. */
+export type OutcomeCounts = Record<Action['type'], Record<Outcome, number>>;
