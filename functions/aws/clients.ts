@@ -1,0 +1,45 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { STSClient } from '@aws-sdk/client-sts';
+
+/**
+ * The SDK clients one run needs. Built once per cold start (or CLI run) and passed down; the
+ * engine never builds its own. Endpoints come from the standard `AWS_ENDPOINT_URL*` variables.
+ */
+export type AwsClients = {
+  /** The function's own region: where the compliance bus lives and run-level events go. */
+  homeRegion: string;
+  redshift: (region: string) => RedshiftClient;
+  events: EventBridgeClient;
+  sts: STSClient;
+};
+
+export type ClientOptions = {
+  homeRegion: string;
+  /** Attempts per call, first try included: throttling and 5xx are retried with backoff. */
+  maxAttempts?: number;
+  /** Per-request socket timeout; a hung call is abandoned and retried. */
+  requestTimeoutMs?: number;
+};
+
+export function createClients(options: ClientOptions): AwsClients {
+  const common = {
+    maxAttempts: options.maxAttempts ?? 6,
+    retryMode: 'standard',
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
+  };
+  const redshift = new Map<string, RedshiftClient>();
+  return {
+    homeRegion: options.homeRegion,
+    redshift(region) {
+      let client = redshift.get(region);
+      if (!client) {
+        client = new RedshiftClient({ ...common, region });
+        redshift.set(region, client);
+      }
+      return client;
+    },
+    events: new EventBridgeClient({ ...common, region: options.homeRegion }),
+    sts: new STSClient({ ...common, region: options.homeRegion }),
+  };
+}

@@ -1,0 +1,73 @@
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import type { ComplianceEvent } from '../engine/events.ts';
+
+/** PutEvents takes at most ten entries a call. */
+export const BATCH_SIZE = 10;
+
+export type PublishResult = { published: number; failed: { event: ComplianceEvent; reason: string }[] };
+
+export type PublishOptions = {
+  busName: string;
+  source: string;
+  /** Extra tries for entries PutEvents reports as failed (the SDK already retries whole-call errors). */
+  entryRetries?: number;
+  /** Base delay between entry retries, doubled each time. */
+  backoffMs?: number;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function toEntry(event: ComplianceEvent, options: PublishOptions): PutEventsRequestEntry {
+  return {
+    EventBusName: options.busName,
+    Source: options.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+    Time: new Date(event.detail.time),
+  };
+}
+
+/**
+ * Publishes up to ten events in one PutEvents call. Entries AWS reports as failed (throttled,
+ * internal error) are retried on their own with backoff; what still fails is returned, not thrown,
+ * so the caller can count it in the report.
+ */
+export async function putEventsBatch(
+  client: EventBridgeClient,
+  events: ComplianceEvent[],
+  options: PublishOptions,
+): Promise<PublishResult> {
+  const result: PublishResult = { published: 0, failed: [] };
+  let pending = events;
+  const retries = options.entryRetries ?? 3;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    let reasons: (string | undefined)[];
+    try {
+      const out = await client.send(
+        new PutEventsCommand({ Entries: pending.map((e) => toEntry(e, options)) }),
+      );
+      reasons = pending.map((_, i) => {
+        const entry = out.Entries?.[i];
+        if (!entry) return 'PutEvents returned no result for this entry';
+        return entry.ErrorCode ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}` : undefined;
+      });
+    } catch (error) {
+      const err = error as Error;
+      reasons = pending.map(() => `${err.name}: ${err.message}`);
+    }
+    const next: ComplianceEvent[] = [];
+    pending.forEach((event, i) => {
+      const reason = reasons[i];
+      if (reason === undefined) result.published++;
+      else if (attempt < retries) next.push(event);
+      else result.failed.push({ event, reason });
+    });
+    pending = next;
+    if (pending.length > 0) await sleep((options.backoffMs ?? 100) * 2 ** attempt);
+  }
+  return result;
+}

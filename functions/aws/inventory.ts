@@ -1,0 +1,126 @@
+import {
+  DescribeClusterSnapshotsCommand,
+  type DescribeClusterSnapshotsMessage,
+  paginateDescribeClusterSnapshots,
+  type RedshiftClient,
+  type Snapshot as SdkSnapshot,
+} from '@aws-sdk/client-redshift';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
+import { AwsResponseError } from '../errors.ts';
+import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
+
+/** DescribeClusterSnapshots' largest page: the fewest calls for a fleet. */
+export const PAGE_SIZE = 100;
+
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** The ARN AWS gives a provisioned cluster snapshot, for responses that leave `SnapshotArn` out. */
+export function clusterSnapshotArn(region: string, owner: string, cluster: string, id: string): string {
+  return `arn:${partitionOf(region)}:redshift:${region}:${owner}:snapshot:${cluster}/${id}`;
+}
+
+/**
+ * Maps one DescribeClusterSnapshots record into the engine's model, validating the fields the
+ * engine decides on. A record without an identifier, owner or type cannot be judged safely.
+ */
+export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
+  const grants: string[] = [];
+  for (const access of raw.AccountsWithRestoreAccess ?? []) {
+    // Support access is reported under its alias; that alias is also what revoke expects.
+    const who = access.AccountAlias === SUPPORT_ACCOUNT ? SUPPORT_ACCOUNT : access.AccountId;
+    if (who) grants.push(who);
+  }
+  const tags: Record<string, string> = {};
+  for (const tag of raw.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  const id = raw.SnapshotIdentifier ?? '';
+  const cluster = raw.ClusterIdentifier;
+  const owner = raw.OwnerAccount ?? '';
+  const candidate = {
+    kind: 'cluster' as const,
+    id,
+    arn: raw.SnapshotArn ?? (cluster ? clusterSnapshotArn(region, owner, cluster, id) : ''),
+    cluster,
+    type: raw.SnapshotType,
+    status: raw.Status ?? 'unknown',
+    owner,
+    region,
+    createdAt: raw.SnapshotCreateTime,
+    encrypted: raw.Encrypted === true,
+    retentionDays: raw.SnapshotType === 'manual' ? raw.ManualSnapshotRetentionPeriod : undefined,
+    grants,
+    tags,
+  };
+  const parsed = SnapshotSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AwsResponseError(
+      `DescribeClusterSnapshots returned a snapshot the engine cannot judge (${id || 'no identifier'}): ` +
+        `${issue?.path.join('.')}: ${issue?.message}`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+/** Either a snapshot's mapped model, or why its record was refused (the sweep reports it and carries on). */
+export type InventoryItem = { snapshot: Snapshot } | { error: AwsResponseError; identifier: string };
+
+/**
+ * Every snapshot the caller can see in `region`, one page (≤ 100) at a time, so a sweep's memory
+ * does not grow with the fleet. Manual and automated snapshots alike; snapshots other accounts
+ * shared with the caller come with their own `OwnerAccount` and are for the caller to skip.
+ */
+export async function* listSnapshots(
+  client: RedshiftClient,
+  region: string,
+): AsyncGenerator<InventoryItem[]> {
+  for await (const page of paginateDescribeClusterSnapshots({ client, pageSize: PAGE_SIZE }, {})) {
+    yield (page.Snapshots ?? []).map((raw) => {
+      try {
+        return { snapshot: toSnapshot(raw, region) };
+      } catch (error) {
+        return { error: error as AwsResponseError, identifier: raw.SnapshotIdentifier ?? '' };
+      }
+    });
+  }
+}
+
+/** How the real-time path names one snapshot: by ARN, or by identifier (and cluster when known). */
+export type SnapshotAddress = { arn: string } | { id: string; cluster?: string };
+
+/**
+ * The current state of one snapshot (one DescribeClusterSnapshots call), or `undefined` when it no
+ * longer exists. The event path decides on this, never on the event's own copy.
+ */
+export async function describeSnapshot(
+  client: RedshiftClient,
+  region: string,
+  address: SnapshotAddress,
+): Promise<Snapshot | undefined> {
+  const input: DescribeClusterSnapshotsMessage =
+    'arn' in address
+      ? { SnapshotArn: address.arn }
+      : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster };
+  try {
+    const out = await client.send(new DescribeClusterSnapshotsCommand(input));
+    const raw = out.Snapshots?.[0];
+    return raw ? toSnapshot(raw, region) : undefined;
+  } catch (error) {
+    if ((error as Error).name === 'ClusterSnapshotNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
+/** The account the credentials belong to: the only owner whose snapshots the product may change. */
+export async function callerAccount(client: STSClient): Promise<string> {
+  const out = await client.send(new GetCallerIdentityCommand({}));
+  if (!out.Account || !/^[0-9]{12}$/.test(out.Account)) {
+    throw new AwsResponseError(`GetCallerIdentity returned no usable account id (${String(out.Account)})`);
+  }
+  return out.Account;
+}

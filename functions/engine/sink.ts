@@ -1,0 +1,53 @@
+import type { ComplianceEvent } from './events.ts';
+
+/** PutEvents' limit, and so the engine's batch size. */
+export const EVENTS_PER_CALL = 10;
+
+export type PublishOutcome = { published: number; failed: { event: ComplianceEvent; reason: string }[] };
+
+/** Publishes at most ten events; never throws (failures come back in `failed`). */
+export type PublishPort = (events: ComplianceEvent[]) => Promise<PublishOutcome>;
+
+/**
+ * Collects events as the run produces them and publishes every full batch of ten at once, with
+ * a few batches in flight, so a large sweep neither holds its events nor waits on each call.
+ * `push` waits only when `concurrency` batches are already in flight.
+ */
+export function eventSink(publish: PublishPort, concurrency: number) {
+  const totals: PublishOutcome = { published: 0, failed: [] };
+  const inflight = new Set<Promise<void>>();
+  let buffer: ComplianceEvent[] = [];
+
+  const send = async (batch: ComplianceEvent[]) => {
+    let result: PublishOutcome;
+    try {
+      result = await publish(batch);
+    } catch (error) {
+      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      result = { published: 0, failed: batch.map((event) => ({ event, reason })) };
+    }
+    totals.published += result.published;
+    totals.failed.push(...result.failed);
+  };
+
+  const flush = async () => {
+    const batch = buffer;
+    buffer = [];
+    const p = send(batch).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= concurrency) await Promise.race(inflight);
+  };
+
+  return {
+    async push(event: ComplianceEvent): Promise<void> {
+      buffer.push(event);
+      if (buffer.length >= EVENTS_PER_CALL) await flush();
+    },
+    /** Sends what is left and waits for every call; the totals are final after this. */
+    async close(): Promise<PublishOutcome> {
+      if (buffer.length > 0) await flush();
+      await Promise.all(inflight);
+      return totals;
+    },
+  };
+}

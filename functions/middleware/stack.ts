@@ -1,0 +1,73 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RunReport } from '../engine/run.ts';
+import { InputError } from '../errors.ts';
+
+export const SERVICE = 'redshift-snapshot-guard';
+
+export type Observability = { logger: Logger; metrics: Metrics };
+
+/** Built once per cold start by each handler module. */
+export function observability(): Observability {
+  return {
+    logger: new Logger({ serviceName: SERVICE }),
+    metrics: new Metrics({ namespace: 'RedshiftSnapshotGuard', serviceName: SERVICE }),
+  };
+}
+
+/** The first issue of a failed parse as `path: message`, the way a person hunts for it. */
+export function describeIssue(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? [])
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+  return { path: path || '(event)', message: issue?.message ?? 'invalid' };
+}
+
+/**
+ * Validates the event before anything else runs: a malformed event is rejected with its field
+ * path and never reaches the engine, so it cannot cause an AWS call.
+ */
+export function parseEvent<S extends z.ZodType>(schema: S, logger: Logger): MiddlewareObj<unknown> {
+  return {
+    before: (request) => {
+      const parsed = schema.safeParse(request.event);
+      if (!parsed.success) {
+        const { path, message } = describeIssue(parsed.error);
+        logger.error('rejected a malformed event', { path, issue: message });
+        throw new InputError(message, { path });
+      }
+      request.event = parsed.data;
+    },
+  };
+}
+
+/** One metric per figure a security team alarms on. */
+export function recordMetrics(metrics: Metrics, report: RunReport): void {
+  const t = report.totals;
+  metrics.addMetric('SnapshotsChecked', MetricUnit.Count, t.snapshots);
+  metrics.addMetric('Findings', MetricUnit.Count, t.findings);
+  metrics.addMetric('Revocations', MetricUnit.Count, t.revocations.applied ?? 0);
+  metrics.addMetric('Deletions', MetricUnit.Count, t.deletions.applied ?? 0);
+  metrics.addMetric('Failures', MetricUnit.Count, t.failures + report.events.failed.length);
+  metrics.addMetric('BlastRadiusExceeded', MetricUnit.Count, report.blastRadius ? 1 : 0);
+}
+
+/** The stack every handler shares: context-aware logs, metrics flushed after each invocation, zod-checked event. */
+export function withStack<S extends z.ZodType, R>(
+  schema: S,
+  obs: Observability,
+  handler: (event: z.output<S>, context: Context) => Promise<R>,
+) {
+  return middy<z.output<S>, R, Error, Context>()
+    .use(injectLambdaContext(obs.logger, { resetKeys: true }))
+    .use(logMetrics(obs.metrics, { captureColdStartMetric: true }))
+    .use(parseEvent(schema, obs.logger) as MiddlewareObj<z.output<S>, R, Error, Context>)
+    .handler(handler);
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { type AwsClients, createClients } from './aws/clients.ts';
+import { callerAccount } from './aws/inventory.ts';
+import { awsPorts } from './aws/ports.ts';
+import type { RunReport } from './engine/run.ts';
+import { sweep } from './engine/sweep.ts';
+import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
+
+/**
+ * What a cold start builds once and every invocation reuses: the validated policy, the SDK
+ * clients, and the caller's account (looked up on first use, then kept).
+ */
+export type Runtime = {
+  loaded: LoadedPolicy;
+  clients: AwsClients;
+  account: () => Promise<string>;
+};
+
+export async function createRuntime(options: {
+  policyPath: string;
+  homeRegion: string;
+  now?: Date;
+}): Promise<Runtime> {
+  const loaded = await loadPolicy(options.policyPath, { now: options.now });
+  return runtimeFor(loaded, createClients({ homeRegion: options.homeRegion }));
+}
+
+export function runtimeFor(loaded: LoadedPolicy, clients: AwsClients): Runtime {
+  let account: Promise<string> | undefined;
+  return {
+    loaded,
+    clients,
+    account: () => {
+      account ??= callerAccount(clients.sts).catch((error) => {
+        account = undefined; // a failed lookup must not poison the next invocation
+        throw error;
+      });
+      return account;
+    },
+  };
+}
+
+export type SweepRequest = {
+  trigger: 'schedule' | 'cli';
+  /** Plan and report only; `mode: audit` in the policy forces it. */
+  dryRun?: boolean;
+  /** Overrides the policy's regions (the CLI's `--region`). */
+  regions?: string[];
+  remainingMs?: () => number;
+  now?: Date;
+  runId?: string;
+};
+
+/** One compliance sweep with the runtime's policy and clients. */
+export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
+  const policy = rt.loaded.policy;
+  const regions = request.regions ?? policy.regions ?? [rt.clients.homeRegion];
+  return sweep(
+    {
+      runId: request.runId ?? randomUUID(),
+      trigger: request.trigger,
+      account: await rt.account(),
+      policy,
+      dryRun: request.dryRun === true || policy.mode === 'audit',
+      now: request.now ?? new Date(),
+      locate: (path) => lineOf(rt.loaded, path),
+      homeRegion: rt.clients.homeRegion,
+      regions,
+      remainingMs: request.remainingMs,
+      // Kept back from the Lambda timeout for publishing the last events and returning.
+      reserveMs: 20_000,
+    },
+    awsPorts(rt.clients, policy),
+  );
+}
+
+/** The Lambda result and log line: counts, not the findings themselves. */
+export function summarize(report: RunReport) {
+  return {
+    runId: report.runId,
+    compliant: report.compliant,
+    mode: report.mode,
+    dryRun: report.dryRun,
+    totals: report.totals,
+    blastRadius: report.blastRadius,
+    truncated: report.truncated,
+    inventoryErrors: report.inventoryErrors.length,
+    events: { published: report.events.published, failed: report.events.failed.length },
+  };
+}

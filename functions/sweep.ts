@@ -1,0 +1,39 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { observability, recordMetrics, withStack } from './middleware/stack.ts';
+import { createRuntime, type Runtime, runSweep, summarize } from './runtime.ts';
+
+/** An EventBridge schedule, or a manual invoke asking for a dry run. */
+export const SweepEventSchema = z.union([
+  z.looseObject({
+    'detail-type': z.literal('Scheduled Event'),
+    source: z.literal('aws.events'),
+    id: z.string(),
+  }),
+  z.strictObject({ dryRun: z.boolean().optional() }),
+]);
+
+const EnvSchema = z.object({
+  POLICY_PATH: z.string().min(1).default('policies/default.yml'),
+  AWS_REGION: z.string().min(1),
+});
+
+const obs = observability();
+let runtime: Promise<Runtime> | undefined;
+
+/** Scheduled compliance sweep: parse, sweep, summarize. Policy and clients are built on the first call. */
+export const handler = withStack(SweepEventSchema, obs, async (event, context: Context) => {
+  const env = EnvSchema.parse(process.env);
+  runtime ??= createRuntime({ policyPath: env.POLICY_PATH, homeRegion: env.AWS_REGION });
+  const rt = await runtime;
+  const report = await runSweep(rt, {
+    trigger: 'schedule',
+    dryRun: 'dryRun' in event && event.dryRun === true,
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  });
+  obs.logger.appendKeys({ runId: report.runId });
+  recordMetrics(obs.metrics, report);
+  const summary = summarize(report);
+  obs.logger.info('sweep finished', { summary });
+  return summary;
+});
