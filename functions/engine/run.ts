@@ -35,6 +35,8 @@ export type RunOptions = RunContext & {
   reserveMs?: number;
   /** Publish `Compliance Sweep Completed` (sweeps do; single-snapshot event runs do not). */
   emitCompleted?: boolean;
+  /** Called after each page with the snapshots read so far (the CLI's progress line). */
+  onProgress?: (snapshotsRead: number) => void;
 };
 
 /** A snapshot the run has something to say about (any finding, or owned by another account). */
@@ -155,6 +157,7 @@ export async function runCompliance(
       else totals.compliant++;
       for (const action of plan(snapshot, findings, { account })) planned.push({ action, entry });
     }
+    options.onProgress?.(totals.snapshots);
     if (outOfTime()) {
       truncated = true;
       break;
