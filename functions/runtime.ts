@@ -49,6 +49,7 @@ export type SweepRequest = {
   remainingMs?: () => number;
   now?: Date;
   runId?: string;
+  onProgress?: (snapshotsRead: number) => void;
 };
 
 /** One compliance sweep with the runtime's policy and clients. */
@@ -67,6 +68,7 @@ export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunR
       homeRegion: rt.clients.homeRegion,
       regions,
       remainingMs: request.remainingMs,
+      onProgress: request.onProgress,
       // Kept back from the Lambda timeout for publishing the last events and returning.
       reserveMs: 20_000,
     },

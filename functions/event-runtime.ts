@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { describeSnapshot, type SnapshotAddress } from './aws/inventory.ts';
+import { awsPorts } from './aws/ports.ts';
+import type { Snapshot } from './engine/model.ts';
+import { mapPool } from './engine/pool.ts';
+import { type RegionPage, type RunReport, runCompliance } from './engine/run.ts';
+import type { CloudTrailEvent } from './events/cloudtrail.ts';
+import { snapshotTargets } from './events/targets.ts';
+import { lineOf } from './policy/load.ts';
+import { type Runtime, summarize } from './runtime.ts';
+
+export type SnapshotEventRequest = {
+  /** Plan and report only; `mode: audit` in the policy forces it. */
+  dryRun?: boolean;
+  /** Overrides the policy's regions (the CLI's `--region`). */
+  regions?: string[];
+  remainingMs?: () => number;
+  now?: Date;
+  runId?: string;
+};
+
+/** What one event came to: the engine's report, plus what never reached the engine and why. */
+export type SnapshotEventResult = {
+  eventId: string;
+  eventName: string;
+  report: RunReport;
+  /** Snapshots the event named that no longer exist: an outcome, not a failure. */
+  gone: string[];
+  /** Why the event, or some snapshot it named, was left alone. */
+  ignored?: string;
+};
+
+/** Describes at most this many snapshots at once (only batch calls name more than one). */
+const DESCRIBE_CONCURRENCY = 4;
+
+function label(address: SnapshotAddress): string {
+  if ('arn' in address) return address.arn;
+  return address.cluster ? `${address.cluster}/${address.id}` : address.id;
+}
+
+async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage> {
+  if (page) yield page;
+}
+
+type Item = { snapshot: Snapshot } | { error: Error; identifier: string };
+type Lookup = { item?: Item; gone?: string; ignored?: string };
+
+/** One DescribeClusterSnapshots per address; the decision rests on this state, never on the event's copy. */
+async function lookUp(
+  rt: Runtime,
+  region: string,
+  account: string,
+  address: SnapshotAddress,
+): Promise<Lookup> {
+  let snapshot: Snapshot | undefined;
+  try {
+    snapshot = await describeSnapshot(rt.clients.redshift(region), region, address);
+  } catch (error) {
+    return { item: { error: error as Error, identifier: label(address) } };
+  }
+  if (!snapshot) return { gone: label(address) };
+  if (snapshot.owner !== account) {
+    return { ignored: `snapshot ${snapshot.arn} is owned by account ${snapshot.owner}; it is never changed` };
+  }
+  return { item: { snapshot } };
+}
+
+/**
+ * Handles one CloudTrail event for a snapshot change: reads the current state of each snapshot
+ * it names (in the event's region), then judges, enforces and publishes as a sweep does, without
+ * the sweep's completion event. Events this function has no business with are ignored with a
+ * reason, before any AWS call where the event alone says so.
+ *
+ * @example
+ * const result = await runSnapshotEvent(rt, CloudTrailEventSchema.parse(raw));
+ * result.report.totals.revocations.applied; // grants taken back for this event
+ * result.ignored; // e.g. 'AuthorizeSnapshotAccess failed (AuthorizationAlreadyExists): nothing changed'
+ */
+export async function runSnapshotEvent(
+  rt: Runtime,
+  event: CloudTrailEvent,
+  request: SnapshotEventRequest = {},
+): Promise<SnapshotEventResult> {
+  const { detail } = event;
+  const policy = rt.loaded.policy;
+  const region = detail.awsRegion;
+  const extraction = snapshotTargets(detail);
+  let ignored = 'ignored' in extraction ? extraction.ignored : undefined;
+  const regions = request.regions ?? policy.regions;
+  if (!ignored && regions && !regions.includes(region)) {
+    ignored = `${region} is not among the policy's regions (${regions.join(', ')})`;
+  }
+  // When the event alone settles it, no AWS call is made: the event's account stands in for the caller's.
+  const account = ignored ? detail.recipientAccountId : await rt.account();
+  if (!ignored && detail.recipientAccountId !== account) {
+    // Forwarded from another account's bus: its snapshots are not ours to read or change.
+    ignored = `the call was made in account ${detail.recipientAccountId}; this function guards ${account}`;
+  }
+  const addresses = ignored || !('addresses' in extraction) ? [] : extraction.addresses;
+  const lookups = await mapPool(addresses, DESCRIBE_CONCURRENCY, (a) => lookUp(rt, region, account, a));
+  const items = lookups.flatMap((l) => (l.item ? [l.item] : []));
+  const reasons = lookups.flatMap((l) => (l.ignored ? [l.ignored] : []));
+  const report = await runCompliance(
+    onePage(items.length > 0 ? { region, items } : undefined),
+    {
+      runId: request.runId ?? randomUUID(),
+      trigger: 'event',
+      triggerEventId: detail.eventID,
+      account,
+      policy,
+      dryRun: request.dryRun === true || policy.mode === 'audit',
+      now: request.now ?? new Date(),
+      locate: (path) => lineOf(rt.loaded, path),
+      homeRegion: rt.clients.homeRegion,
+      remainingMs: request.remainingMs,
+      // Kept back from the Lambda timeout for publishing the events and returning.
+      reserveMs: 5_000,
+      emitCompleted: false,
+    },
+    awsPorts(rt.clients, policy),
+  );
+  return {
+    eventId: detail.eventID,
+    eventName: detail.eventName,
+    report,
+    gone: lookups.flatMap((l) => (l.gone ? [l.gone] : [])),
+    ignored: ignored ?? (reasons.length > 0 ? reasons.join('; ') : undefined),
+  };
+}
+
+/**
+ * The Lambda result and log line for one event: the sweep's summary, plus the event and what was
+ * left alone.
+ *
+ * @example
+ * summarizeEvent(result); // { runId, compliant, totals, ..., eventId, eventName, gone: [], ignored }
+ */
+export function summarizeEvent(result: SnapshotEventResult) {
+  return {
+    ...summarize(result.report),
+    eventId: result.eventId,
+    eventName: result.eventName,
+    gone: result.gone,
+    ...(result.ignored ? { ignored: result.ignored } : {}),
+  };
+}
