@@ -41,7 +41,7 @@ function grantProblem(scope: Scope, snapshot: Snapshot, account: string, nowMs: 
       return {
         kind: 'unauthorized-grant',
         rule: scope.listPath,
-        message: `account ${account} is not allowed to restore ${subject(snapshot)} (${scope.listPath})`,
+        message: `account ${account} is not allowed to restore ${subject(snapshot)}`,
       };
     }
     if (allowance.expiresAt <= nowMs) {

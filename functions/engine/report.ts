@@ -85,7 +85,11 @@ export function renderReport(report: RunReport, source: ReportSource): string {
   out.push(`  result             ${report.compliant ? 'COMPLIANT' : 'NOT COMPLIANT'}`);
   if (report.snapshots.length > 0) {
     out.push('', 'Findings by snapshot');
-    for (const entry of report.snapshots) out.push(...snapshotLines(entry, source.locate));
+    // Violations first, then by cluster or namespace and identifier, so a reader's eye lands on what matters.
+    const rank = (e: SnapshotEntry) => (e.findings.some((f) => f.severity === 'violation') ? 0 : 1);
+    const key = (e: SnapshotEntry) => `${e.snapshot.cluster ?? e.snapshot.namespace ?? ''}/${e.snapshot.id}`;
+    const sorted = [...report.snapshots].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
+    for (const entry of sorted) out.push(...snapshotLines(entry, source.locate));
   }
   return `${out.join('\n')}\n`;
 }

@@ -32,7 +32,7 @@ describe('evaluate', () => {
           account: '999988887777',
           rule: 'sharing.allowedAccounts',
           message:
-            'account 999988887777 is not allowed to restore snapshots of cluster finance-prod (sharing.allowedAccounts)',
+            'account 999988887777 is not allowed to restore snapshots of cluster finance-prod',
           remediation: 'revoke',
         },
       ]);
@@ -59,7 +59,7 @@ describe('evaluate', () => {
         rule: 'sharing.rules[0]',
       });
       expect(findings[0]?.message).toBe(
-        'account 999988887777 is not allowed to restore snapshots of cluster finance-prod (sharing.rules[0])',
+        'account 999988887777 is not allowed to restore snapshots of cluster finance-prod',
       );
     });
 
