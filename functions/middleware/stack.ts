@@ -20,14 +20,29 @@ export function observability(): Observability {
   };
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * For a union, the issue of the branch the input came closest to (fewest issues), with the
+ * union's own path in front: "dryRun: expected boolean" beats "Invalid input".
+ */
+function closest(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path };
+  const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+  return best?.[0] ? closest(best[0], path) : { issue, path };
+}
+
 /** The first issue of a failed parse as `path: message`, the way a person hunts for it. */
 export function describeIssue(error: z.ZodError): { path: string; message: string } {
-  const issue = error.issues[0];
-  const path = (issue?.path ?? [])
+  const first = error.issues[0];
+  if (!first) return { path: '(event)', message: 'invalid' };
+  const { issue, path } = closest(first, []);
+  const dotted = path
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
     .join('')
     .replace(/^\./, '');
-  return { path: path || '(event)', message: issue?.message ?? 'invalid' };
+  return { path: dotted || '(event)', message: issue.message };
 }
 
 /**
