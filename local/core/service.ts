@@ -1,0 +1,42 @@
+import type { QueryParams } from './query-params.ts';
+
+/** Who is calling, where, and which request this is. */
+export interface CallContext {
+  readonly account: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly requestId: string;
+}
+
+/** Error codes a service uses when the fault injector fails a call on its behalf. */
+export interface FaultCodes {
+  throttle: string;
+  internal: string;
+  unavailable: string;
+}
+
+export type QueryHandler = (ctx: CallContext, params: QueryParams) => string;
+export type JsonHandler = (ctx: CallContext, body: Record<string, unknown>) => unknown;
+
+/** awsQuery: form-encoded `Action=...&Version=...`, XML answers. Recognized by its API version. */
+export interface QueryService {
+  readonly protocol: 'query';
+  /** Prefix for call counting and fault matching, e.g. 'redshift'; also its SigV4 signing name. */
+  readonly name: string;
+  readonly version: string;
+  readonly xmlns: string;
+  readonly faultCodes: FaultCodes;
+  readonly actions: Readonly<Record<string, QueryHandler>>;
+}
+
+/** awsJson: `X-Amz-Target: <prefix>.<Action>`, JSON answers. Recognized by its target prefix. */
+export interface JsonService {
+  readonly protocol: 'json';
+  readonly name: string;
+  readonly jsonVersion: '1.0' | '1.1';
+  readonly targetPrefix: string;
+  readonly faultCodes: FaultCodes;
+  readonly actions: Readonly<Record<string, JsonHandler>>;
+}
+
+export type ServiceDefinition = QueryService | JsonService;

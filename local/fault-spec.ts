@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const rate = z.number().min(0).max(1);
+const count = z.number().int().min(0);
+
+const trigger = z.strictObject({
+  /** Probability per matching call, drawn from the seeded generator. */
+  rate: rate.optional(),
+  /** Fire on the next N matching calls. */
+  next: count.optional(),
+  /** Fire on every matching call for this many ms from now. */
+  forMs: count.optional(),
+});
+
+export const faultRuleSchema = z.strictObject({
+  /** 'redshift.DescribeClusterSnapshots', a whole service as 'redshift.*', or '*' (default). */
+  action: z.string().min(1).optional(),
+  latencyMs: count.optional(),
+  jitterMs: count.optional(),
+  throttle: trigger.optional(),
+  serverError: trigger.extend({ status: z.union([z.literal(500), z.literal(503)]).optional() }).optional(),
+  /** Destroy the socket without answering. */
+  reset: z.strictObject({ rate: rate.optional(), next: count.optional() }).optional(),
+});
+
+export const faultSpecSchema = z.strictObject({
+  /** Reseeds the generator behind every rate-based decision. */
+  seed: z.number().int().optional(),
+  rules: z.array(faultRuleSchema).optional(),
+  /** Individual PutEvents entries fail while the rest of the batch succeeds. */
+  putEventsFailures: z
+    .strictObject({
+      rate: rate.optional(),
+      next: count.optional(),
+      errorCode: z.enum(['InternalFailure', 'ThrottlingException']).optional(),
+    })
+    .optional(),
+  /**
+   * Right after the Nth DescribeClusterSnapshots page (counted from now), delete a snapshot: the
+   * named one, or else the first one the following page would have returned.
+   */
+  vanishSnapshot: z
+    .strictObject({ afterPage: z.number().int().min(1), snapshotIdentifier: z.string().optional() })
+    .optional(),
+  /** Just before each of the next N RevokeSnapshotAccess calls, someone else revokes the same grant. */
+  concurrentRevoke: z.strictObject({ next: z.number().int().min(1).optional() }).optional(),
+});
+
+export type FaultRule = z.input<typeof faultRuleSchema>;
+export type FaultSpec = z.input<typeof faultSpecSchema>;

@@ -1,0 +1,178 @@
+import type { FaultRule, FaultSpec } from './fault-spec.ts';
+import { createRandom, type Random } from './prng.ts';
+
+export type { FaultRule, FaultSpec } from './fault-spec.ts';
+
+export type FaultOutcome =
+  | { kind: 'ok' }
+  | { kind: 'throttle' }
+  | { kind: 'error'; status: 500 | 503 }
+  | { kind: 'reset' };
+
+export interface FaultDecision {
+  delayMs: number;
+  outcome: FaultOutcome;
+}
+
+interface LiveRule {
+  rule: FaultRule;
+  throttleLeft: number;
+  errorLeft: number;
+  resetLeft: number;
+  throttleUntil: number;
+  errorUntil: number;
+}
+
+const OK: FaultOutcome = { kind: 'ok' };
+
+/**
+ * Injected latency and failures. Every random choice comes from one seeded generator, so a given
+ * seed and call sequence always produces the same faults.
+ */
+export class FaultControl {
+  private rules: LiveRule[] = [];
+  private random: Random;
+  private seed: number;
+  private entryFailures: { rate: number; left: number; errorCode: string } | undefined;
+  private vanish: { afterPage: number; pages: number; snapshotIdentifier?: string | undefined } | undefined;
+  private revokesLeft = 0;
+
+  /** `base` is the server-wide setting (from start options); it survives clear(). */
+  constructor(
+    private readonly base: FaultRule | undefined,
+    seed = 1,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.seed = seed;
+    this.random = createRandom(seed);
+    this.clear();
+  }
+
+  /** Adds rules and replaces the one-shot hooks that are given. */
+  configure(spec: FaultSpec): void {
+    if (spec.seed !== undefined) {
+      this.seed = spec.seed;
+      this.random = createRandom(spec.seed);
+    }
+    for (const rule of spec.rules ?? []) this.rules.push(this.live(rule));
+    if (spec.putEventsFailures) {
+      const f = spec.putEventsFailures;
+      this.entryFailures = {
+        rate: f.rate ?? 0,
+        left: f.next ?? 0,
+        errorCode: f.errorCode ?? 'InternalFailure',
+      };
+    }
+    if (spec.vanishSnapshot) this.vanish = { ...spec.vanishSnapshot, pages: 0 };
+    if (spec.concurrentRevoke) this.revokesLeft = spec.concurrentRevoke.next ?? 1;
+  }
+
+  clear(): void {
+    this.rules = this.base ? [this.live(this.base)] : [];
+    this.entryFailures = undefined;
+    this.vanish = undefined;
+    this.revokesLeft = 0;
+    this.random = createRandom(this.seed);
+  }
+
+  /** What to do with one incoming call to `action` ('service.Action'). */
+  decide(action: string): FaultDecision {
+    let delayMs = 0;
+    let outcome = OK;
+    for (const live of this.rules) {
+      const { rule } = live;
+      if (!matches(rule.action, action)) continue;
+      delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? this.random.next() * rule.jitterMs : 0);
+      if (outcome !== OK) continue;
+      outcome = this.fire(live);
+    }
+    return { delayMs, outcome };
+  }
+
+  /** ErrorCode for the next valid PutEvents entry, or undefined to let it through. */
+  takeEntryFailure(): string | undefined {
+    const f = this.entryFailures;
+    if (!f) return undefined;
+    if (f.left > 0) {
+      f.left--;
+      return f.errorCode;
+    }
+    return this.random.chance(f.rate) ? f.errorCode : undefined;
+  }
+
+  /** Called after each DescribeClusterSnapshots page; says when (and what) to make vanish. */
+  afterDescribePage(): { snapshotIdentifier?: string | undefined } | undefined {
+    const v = this.vanish;
+    if (!v) return undefined;
+    v.pages++;
+    if (v.pages < v.afterPage) return undefined;
+    this.vanish = undefined;
+    return { snapshotIdentifier: v.snapshotIdentifier };
+  }
+
+  takeConcurrentRevoke(): boolean {
+    if (this.revokesLeft <= 0) return false;
+    this.revokesLeft--;
+    return true;
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      seed: this.seed,
+      rules: this.rules.map((r) => ({
+        ...r.rule,
+        remaining: { throttle: r.throttleLeft, serverError: r.errorLeft, reset: r.resetLeft },
+      })),
+      putEventsFailures: this.entryFailures,
+      vanishSnapshot: this.vanish,
+      concurrentRevoke: this.revokesLeft > 0 ? { next: this.revokesLeft } : undefined,
+    };
+  }
+
+  private live(rule: FaultRule): LiveRule {
+    const t = this.now();
+    return {
+      rule,
+      throttleLeft: rule.throttle?.next ?? 0,
+      errorLeft: rule.serverError?.next ?? 0,
+      resetLeft: rule.reset?.next ?? 0,
+      throttleUntil: rule.throttle?.forMs ? t + rule.throttle.forMs : 0,
+      errorUntil: rule.serverError?.forMs ? t + rule.serverError.forMs : 0,
+    };
+  }
+
+  private fire(live: LiveRule): FaultOutcome {
+    const { rule } = live;
+    if (rule.reset) {
+      if (live.resetLeft > 0) {
+        live.resetLeft--;
+        return { kind: 'reset' };
+      }
+      if (this.random.chance(rule.reset.rate ?? 0)) return { kind: 'reset' };
+    }
+    if (rule.serverError) {
+      let hit = false;
+      if (live.errorLeft > 0) {
+        live.errorLeft--;
+        hit = true;
+      } else hit = this.now() < live.errorUntil || this.random.chance(rule.serverError.rate ?? 0);
+      if (hit)
+        return { kind: 'error', status: rule.serverError.status ?? (this.random.chance(0.5) ? 500 : 503) };
+    }
+    if (rule.throttle) {
+      if (live.throttleLeft > 0) {
+        live.throttleLeft--;
+        return { kind: 'throttle' };
+      }
+      if (this.now() < live.throttleUntil || this.random.chance(rule.throttle.rate ?? 0))
+        return { kind: 'throttle' };
+    }
+    return OK;
+  }
+}
+
+function matches(pattern: string | undefined, action: string): boolean {
+  if (pattern === undefined || pattern === '*') return true;
+  if (pattern.endsWith('.*')) return action.startsWith(pattern.slice(0, -1));
+  return pattern === action;
+}
