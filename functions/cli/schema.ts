@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { policyJsonSchema } from '../policy/json-schema.ts';
+import type { CliIo } from './io.ts';
+
+/**
+ * `snapshot-guard schema`: the policy's JSON Schema, for editors (`npm run schema` writes it to
+ * policies/policy.schema.json).
+ *
+ * @example
+ * schemaCommand(io, setExit); // `snapshot-guard schema > policy.schema.json`
+ */
+export function schemaCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command('schema')
+    .description('print the JSON Schema of the policy file, for editors (yaml-language-server, VS Code)')
+    .action(() => {
+      io.stdout(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+      setExit(0);
+    });
+}

@@ -1,0 +1,163 @@
+import {
+  AccountIdSchema,
+  type AllowedAccount,
+  ExemptionSchema,
+  MAX_LIST,
+  MatchSchema,
+  type Policy,
+} from './schema.ts';
+import { findRuleConflicts, matchesEverything } from './shadow.ts';
+import { joinPath, type Located, type PolicySource, positionOf } from './source.ts';
+
+/**
+ * What the schema cannot see because it needs the whole policy, or the file: rules that can never
+ * match, accounts listed twice, exemptions that cover everything, and dates already past.
+ *
+ * The errors are computed from the raw data, one list entry at a time, so a typo elsewhere in the
+ * file does not hide them: every problem is reported in one pass.
+ */
+
+function at(value: unknown, ...keys: (string | number)[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) && value.length <= MAX_LIST ? value : [];
+}
+
+function located(source: PolicySource, path: string, message: string): Located {
+  return { ...positionOf(source, path), path, message };
+}
+
+function ruleIssues(source: PolicySource): Located[] {
+  const rules = list(at(source.value, 'sharing', 'rules'));
+  const matches = rules.map((rule) => {
+    const parsed = MatchSchema.safeParse(at(rule, 'match'));
+    return parsed.success ? parsed.data : undefined;
+  });
+  return findRuleConflicts(matches).map((conflict) => {
+    const path = `sharing.rules[${conflict.rule}]`;
+    if (conflict.kind === 'catch-all-not-last') {
+      return located(
+        source,
+        `${path}.match`,
+        'matches every snapshot, so the rules after it can never match; make it the last rule',
+      );
+    }
+    const by = `sharing.rules[${conflict.by}]`;
+    const line = positionOf(source, by).line;
+    return located(
+      source,
+      path,
+      `can never match: ${by} (line ${line}) already matches every snapshot this rule matches`,
+    );
+  });
+}
+
+function duplicateAccounts(source: PolicySource, base: string, entries: unknown): Located[] {
+  const seen = new Map<string, string>();
+  const issues: Located[] = [];
+  list(entries).forEach((entry, i) => {
+    const parsed = AccountIdSchema.safeParse(typeof entry === 'string' ? entry : at(entry, 'account'));
+    if (!parsed.success) return;
+    const path = joinPath(base, i);
+    const first = seen.get(parsed.data);
+    if (first === undefined) {
+      seen.set(parsed.data, path);
+      return;
+    }
+    const line = positionOf(source, first).line;
+    issues.push(located(source, path, `"${parsed.data}" is already listed at ${first} (line ${line})`));
+  });
+  return issues;
+}
+
+function exemptionIssues(source: PolicySource): Located[] {
+  return list(at(source.value, 'exemptions')).flatMap((raw, i) => {
+    const parsed = ExemptionSchema.safeParse(raw);
+    if (!parsed.success || !matchesEverything({ snapshot: parsed.data.snapshot, tags: parsed.data.tags }))
+      return [];
+    return [
+      located(
+        source,
+        `exemptions[${i}].snapshot`,
+        'would exempt every snapshot; name a narrower glob or tags',
+      ),
+    ];
+  });
+}
+
+/**
+ * Errors that need more than one value to see.
+ *
+ * @example
+ * policyIssues(readSource(text) as PolicySource) // [{ path: 'sharing.rules[1]', message: 'can never match: …' }]
+ */
+export function policyIssues(source: PolicySource): Located[] {
+  const rules = list(at(source.value, 'sharing', 'rules'));
+  return [
+    ...ruleIssues(source),
+    ...duplicateAccounts(source, 'sharing.allowedAccounts', at(source.value, 'sharing', 'allowedAccounts')),
+    ...rules.flatMap((rule, i) =>
+      duplicateAccounts(source, `sharing.rules[${i}].allowedAccounts`, at(rule, 'allowedAccounts')),
+    ),
+    ...exemptionIssues(source),
+  ];
+}
+
+/** `YYYY-MM-DD` of `now` in UTC: the policy's dates are whole UTC days. */
+export function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+function expiredAccounts(
+  source: PolicySource,
+  base: string,
+  entries: readonly AllowedAccount[],
+  today: string,
+) {
+  return entries.flatMap((entry, i) =>
+    typeof entry === 'object' && entry.expires !== undefined && entry.expires < today
+      ? [
+          located(
+            source,
+            `${base}[${i}].expires`,
+            `"${entry.account}" expired on ${entry.expires} and is no longer allowed`,
+          ),
+        ]
+      : [],
+  );
+}
+
+/**
+ * Dates already past on `now`: not errors (the policy still means something), but the grant or
+ * exemption no longer applies. A date covers its whole UTC day.
+ *
+ * @example
+ * expiryWarnings(policy, source, new Date('2027-07-01T00:00:00Z')) // until: 2027-06-30 → one warning
+ */
+export function expiryWarnings(policy: Policy, source: PolicySource, now: Date): Located[] {
+  const today = utcDay(now);
+  return [
+    ...expiredAccounts(source, 'sharing.allowedAccounts', policy.sharing.allowedAccounts, today),
+    ...policy.sharing.rules.flatMap((rule, i) =>
+      expiredAccounts(source, `sharing.rules[${i}].allowedAccounts`, rule.allowedAccounts, today),
+    ),
+    ...policy.exemptions.flatMap((exemption, i) =>
+      exemption.until < today
+        ? [
+            located(
+              source,
+              `exemptions[${i}].until`,
+              `expired on ${exemption.until}; the exemption no longer applies`,
+            ),
+          ]
+        : [],
+    ),
+  ];
+}
