@@ -61,7 +61,7 @@ export function renderReport(report: RunReport, source: ReportSource): string {
     .join(', ');
   const mode = report.dryRun ? `${report.mode} (dry run: nothing changed)` : report.mode;
   const out = [
-    `Sweep ${report.runId}  account ${report.account}  mode ${mode}`,
+    `${report.trigger === 'event' ? 'Event run' : 'Sweep'} ${report.runId}  account ${report.account}  mode ${mode}`,
     `Policy ${source.policyFile ?? '(inline)'}${source.policySha256 ? ` sha256 ${source.policySha256.slice(0, 12)}` : ''}  regions ${source.regions.join(', ')}`,
     '',
     'Summary',
