@@ -26,7 +26,8 @@ export const EXIT = { compliant: 0, notCompliant: 1, badInput: 2 } as const;
 export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
   const parsed = SweepFlagsSchema.safeParse(flags);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
+    for (const issue of parsed.error.issues)
+      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
     return EXIT.badInput;
   }
   const opts = parsed.data;
@@ -38,9 +39,11 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
     io.stderr(`${error.message}\n`);
     return EXIT.badInput;
   }
-  for (const w of loaded.warnings) io.stderr(`warning: ${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}\n`);
+  for (const w of loaded.warnings)
+    io.stderr(`warning: ${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}\n`);
   const env = io.env ?? process.env;
-  const homeRegion = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? opts.region[0] ?? loaded.policy.regions?.[0] ?? 'us-east-1';
+  const homeRegion =
+    env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? opts.region[0] ?? loaded.policy.regions?.[0] ?? 'us-east-1';
   const regions = opts.region.length > 0 ? opts.region : (loaded.policy.regions ?? [homeRegion]);
   const rt = runtimeFor(loaded, createClients({ homeRegion }));
   try {
@@ -51,8 +54,15 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
       onProgress: io.isTTY ? (n) => io.stderr(`\rread ${n} snapshots…`) : undefined,
     });
     if (io.isTTY) io.stderr('\n');
-    const source = { policyFile: loaded.file, policySha256: loaded.sha256, regions, locate: (p: string) => lineOf(loaded, p) };
-    io.stdout(opts.json ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n` : renderReport(report, source));
+    const source = {
+      policyFile: loaded.file,
+      policySha256: loaded.sha256,
+      regions,
+      locate: (p: string) => lineOf(loaded, p),
+    };
+    io.stdout(
+      opts.json ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n` : renderReport(report, source),
+    );
     return report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
     // Only the caller-identity lookup can throw here (no credentials, no network); nothing was changed.

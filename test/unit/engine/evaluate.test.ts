@@ -31,8 +31,7 @@ describe('evaluate', () => {
           snapshot: expect.objectContaining({ id: snap.id, arn: snap.arn, cluster: 'finance-prod' }),
           account: '999988887777',
           rule: 'sharing.allowedAccounts',
-          message:
-            'account 999988887777 is not allowed to restore snapshots of cluster finance-prod',
+          message: 'account 999988887777 is not allowed to restore snapshots of cluster finance-prod',
           remediation: 'revoke',
         },
       ]);
