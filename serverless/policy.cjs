@@ -1,0 +1,231 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${AWS::...} is CloudFormation's Fn::Sub syntax
+'use strict';
+
+/**
+ * Reads the policy the functions will enforce while the stack is built, with the project's own
+ * loader (functions/policy/load.ts, through tsx), so that:
+ *  - a policy that would fail at the functions' cold start fails `serverless package` (and with
+ *    it `deploy`) instead, with the loader's `file:line:col path: message` lines;
+ *  - what the policy lets the functions do decides what their roles grant.
+ *
+ * It adds one variable source to serverless.yml:
+ *   ${policy:file}       the policy's path relative to the service: also its path inside each
+ *                        function package, and the functions' POLICY_PATH
+ *   ${policy:busName}    events.busName, the compliance bus the stack creates
+ *   ${policy:source}     events.source, what the alert rule matches
+ *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess
+ *   ${policy:canDelete}  'true' when they may delete snapshots
+ *   ${policy:readsTags}  'true' when they read Redshift Serverless snapshots' tags
+ *   ${policy:sweepClusterSnapshots}, ${policy:sweepServerlessSnapshots}, ${policy:sweepSnapshots}
+ *                        this account's provisioned, Serverless, and both kinds of snapshot
+ *                        ARNs in each region the sweep reads: what its permissions are scoped to
+ * The policy file is `--param="policy=<path>"`, by default `params.default.policy`.
+ */
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const LOADER = 'functions/policy/load.ts';
+/** Where the adapters decide whether Redshift Serverless tags are read (`policyMatchesTags`). */
+const PORTS = 'functions/aws/ports.ts';
+
+/** Policy errors already printed in full (osls may build the plugin more than once per command). */
+const reported = new Set();
+
+/** A policy that cannot be deployed; reported without a stack trace, it is not a crash. */
+class PolicyError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}
+
+/**
+ * Everything the stack derives from one loaded policy.
+ *
+ * The engine changes nothing in `mode: audit` (every run is a dry run), plans deletions only for
+ * `retention.manual.onViolation: delete`, and changes nothing at all when a run plans more changes
+ * than `safety.max*PerRun` allow, so with a limit of 0 that call is never made. Redshift
+ * Serverless tags are read only when a rule or exemption matches on tags (`policyMatchesTags`).
+ */
+function facts({ policy, warnings }, readsTags, file) {
+  if (policy.events.busName.startsWith('arn:')) {
+    throw new PolicyError(
+      `${file}: events.busName is an event bus ARN (${policy.events.busName}); this stack creates ` +
+        'the compliance bus itself, so give a bus name instead (a bus in another account is not supported yet)',
+    );
+  }
+  const enforce = policy.mode === 'enforce';
+  const canRevoke = enforce && policy.safety.maxRevocationsPerRun > 0;
+  const canDelete =
+    enforce && policy.retention.manual.onViolation === 'delete' && policy.safety.maxDeletionsPerRun > 0;
+  // Without `regions` the sweep reads the function's own region only.
+  const regions = policy.regions ?? ['${AWS::Region}'];
+  const arns = (resource) => regions.map((region) => ({ 'Fn::Sub': resource.replace('REGION', region) }));
+  const clusterSnapshots = arns('arn:${AWS::Partition}:redshift:REGION:${AWS::AccountId}:snapshot:*/*');
+  const serverlessSnapshots = arns(
+    'arn:${AWS::Partition}:redshift-serverless:REGION:${AWS::AccountId}:snapshot/*',
+  );
+  return {
+    // What serverless.yml reads as ${policy:<name>}.
+    variables: {
+      file,
+      busName: policy.events.busName,
+      source: policy.events.source,
+      canRevoke: String(canRevoke),
+      canDelete: String(canDelete),
+      readsTags: String(readsTags),
+      sweepClusterSnapshots: clusterSnapshots,
+      sweepServerlessSnapshots: serverlessSnapshots,
+      sweepSnapshots: [...clusterSnapshots, ...serverlessSnapshots],
+    },
+    mode: policy.mode,
+    regions: policy.regions,
+    warnings,
+  };
+}
+
+/** The policy path relative to the service, which must contain it (it is packaged by that path). */
+function relativePolicyPath(serviceDir, given) {
+  const absolute = path.resolve(serviceDir, given);
+  const relative = path.relative(serviceDir, absolute);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new PolicyError(
+      `policy ${given} is outside the service directory; copy it into the project (e.g. policies/) ` +
+        'so it can be packaged with the functions',
+    );
+  }
+  if (!fs.existsSync(absolute)) throw new PolicyError(`policy ${given} does not exist`);
+  return relative.split(path.sep).join('/');
+}
+
+/** The loader names the file by the absolute path it was given; the user wrote a relative one. */
+function relativeTo(serviceDir, text) {
+  return String(text).split(`${serviceDir}${path.sep}`).join('');
+}
+
+/** Imports one of the project's TypeScript modules, through tsx as the CLI does. */
+async function projectModule(serviceDir, file) {
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(pathToFileURL(path.join(serviceDir, file)).href, __filename);
+}
+
+async function loadWithProjectLoader(serviceDir, file) {
+  const { loadPolicy } = await projectModule(serviceDir, LOADER);
+  try {
+    return await loadPolicy(path.join(serviceDir, file));
+  } catch (error) {
+    if (error && error.name === 'PolicyError') {
+      throw new PolicyError(`invalid policy:\n${relativeTo(serviceDir, error.message)}`);
+    }
+    throw error;
+  }
+}
+
+class SnapshotGuardPolicy {
+  constructor(serverless, _options, { log } = {}) {
+    this.serverless = serverless;
+    this.log = log;
+    /** One load per policy file and command, however many variables ask. */
+    this.loads = new Map();
+    this.configurationVariablesSources = {
+      policy: {
+        resolve: async ({ address, resolveVariable, serviceDir }) => {
+          const { variables } = await this.factsFor(serviceDir, await resolveVariable('param:policy')).catch(
+            (error) => {
+              throw this.once(error);
+            },
+          );
+          if (!Object.hasOwn(variables, address)) {
+            throw new this.serverless.classes.Error(
+              `\${policy:${address}} is unknown; known: ${Object.keys(variables).join(', ')}`,
+              'POLICY_VARIABLE_UNKNOWN',
+            );
+          }
+          return { value: variables[address] };
+        },
+      },
+    };
+    this.hooks = {
+      // Variables are resolved before any hook runs, so a bad policy has already failed the
+      // command; this says what the stack was derived from.
+      'before:package:initialize': () => this.report(),
+      'after:package:createDeploymentArtifacts': () => this.removeZipLeftovers(),
+      'after:deploy:function:packageFunction': () => this.removeZipLeftovers(),
+    };
+  }
+
+  /**
+   * Every `${policy:...}` fails with the same error; the first says it in full, the rest point at
+   * it. A ServerlessError is printed as its message alone.
+   */
+  once(error) {
+    if (!(error instanceof PolicyError)) return error;
+    const { Error: ServerlessError } = this.serverless.classes;
+    if (reported.has(error.message)) {
+      return new ServerlessError('the policy cannot be deployed (see above)', 'POLICY_INVALID');
+    }
+    reported.add(error.message);
+    return new ServerlessError(error.message, 'POLICY_INVALID');
+  }
+
+  factsFor(serviceDir, given) {
+    if (typeof given !== 'string' || given === '') {
+      return Promise.reject(
+        new PolicyError('no policy file: set params.default.policy or pass --param="policy=<path>"'),
+      );
+    }
+    let load = this.loads.get(given);
+    if (!load) {
+      load = (async () => {
+        const file = relativePolicyPath(serviceDir, given);
+        const loaded = await loadWithProjectLoader(serviceDir, file);
+        const { policyMatchesTags } = await projectModule(serviceDir, PORTS);
+        return facts(loaded, policyMatchesTags(loaded.policy), file);
+      })();
+      this.loads.set(given, load);
+    }
+    return load;
+  }
+
+  /**
+   * serverless-esbuild zips each function from a copy in the system temp directory and then fails
+   * to remove it (a non-recursive remove of a directory, its error swallowed). Removes this
+   * process's copies: `<function>-<pid>-<ms>-<8 hex>`.
+   */
+  removeZipLeftovers() {
+    const names = Object.keys(this.serverless.service.functions ?? {});
+    const ours = new RegExp(`^(${names.join('|')})-${process.pid}-[0-9]+-[0-9a-f]{8}$`);
+    const tmp = os.tmpdir();
+    for (const entry of fs.readdirSync(tmp)) {
+      if (ours.test(entry)) fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+    }
+  }
+
+  async report() {
+    const [load] = this.loads.values();
+    if (!load || !this.log) return;
+    const f = await load;
+    const v = f.variables;
+    const serviceDir = this.serverless.serviceDir;
+    const region = this.serverless.service.provider.region;
+    this.log.notice(
+      `Policy ${v.file}: mode ${f.mode}; sweeps ${f.regions ? f.regions.join(', ') : `${region} (its own region)`}; ` +
+        `may revoke: ${v.canRevoke === 'true' ? 'yes' : 'no'}; may delete: ${v.canDelete === 'true' ? 'yes' : 'no'}; ` +
+        `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
+    );
+    for (const w of f.warnings) {
+      this.log.warning(relativeTo(serviceDir, `${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}`));
+    }
+    if (f.regions && !f.regions.includes(region)) {
+      this.log.warning(
+        `The policy does not list ${region}, the region this stack is deployed to: the sweep reads ` +
+          `${f.regions.join(', ')} only, and CloudTrail events from ${region} are ignored.`,
+      );
+    }
+  }
+}
+
+module.exports = SnapshotGuardPolicy;
