@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeSnapshot, type SnapshotAddress } from './aws/inventory.ts';
-import { awsPorts } from './aws/ports.ts';
+import { awsPorts, tagOptions } from './aws/ports.ts';
+import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless.ts';
 import type { Snapshot } from './engine/model.ts';
 import { mapPool } from './engine/pool.ts';
 import { type RegionPage, type RunReport, runCompliance } from './engine/run.ts';
@@ -35,7 +36,17 @@ const DESCRIBE_CONCURRENCY = 4;
 
 function label(address: SnapshotAddress): string {
   if ('arn' in address) return address.arn;
+  if ('snapshotName' in address) return address.snapshotName;
   return address.cluster ? `${address.cluster}/${address.id}` : address.id;
+}
+
+/** One snapshot's current state from the API of its kind: one call, plus tags if the policy needs them. */
+function current(rt: Runtime, region: string, account: string, address: SnapshotAddress) {
+  if ('snapshotName' in address || ('arn' in address && isServerlessSnapshotArn(address.arn))) {
+    const options = tagOptions(rt.loaded.policy, account);
+    return getServerlessSnapshot(rt.clients.serverless(region), region, address, options);
+  }
+  return describeSnapshot(rt.clients.redshift(region), region, address);
 }
 
 async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage> {
@@ -45,7 +56,7 @@ async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage
 type Item = { snapshot: Snapshot } | { error: Error; identifier: string };
 type Lookup = { item?: Item; gone?: string; ignored?: string };
 
-/** One DescribeClusterSnapshots per address; the decision rests on this state, never on the event's copy. */
+/** One read per address (DescribeClusterSnapshots or GetSnapshot): decisions rest on it, not the event. */
 async function lookUp(
   rt: Runtime,
   region: string,
@@ -54,7 +65,7 @@ async function lookUp(
 ): Promise<Lookup> {
   let snapshot: Snapshot | undefined;
   try {
-    snapshot = await describeSnapshot(rt.clients.redshift(region), region, address);
+    snapshot = await current(rt, region, account, address);
   } catch (error) {
     return { item: { error: error as Error, identifier: label(address) } };
   }
@@ -117,7 +128,7 @@ export async function runSnapshotEvent(
       reserveMs: 5_000,
       emitCompleted: false,
     },
-    awsPorts(rt.clients, policy),
+    awsPorts(rt.clients, policy, account),
   );
   return {
     eventId: detail.eventID,

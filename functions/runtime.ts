@@ -56,11 +56,12 @@ export type SweepRequest = {
 export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
   const policy = rt.loaded.policy;
   const regions = request.regions ?? policy.regions ?? [rt.clients.homeRegion];
+  const account = await rt.account();
   return sweep(
     {
       runId: request.runId ?? randomUUID(),
       trigger: request.trigger,
-      account: await rt.account(),
+      account,
       policy,
       dryRun: request.dryRun === true || policy.mode === 'audit',
       now: request.now ?? new Date(),
@@ -72,7 +73,7 @@ export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunR
       // Kept back from the Lambda timeout for publishing the last events and returning.
       reserveMs: 20_000,
     },
-    awsPorts(rt.clients, policy),
+    awsPorts(rt.clients, policy, account),
   );
 }
 

@@ -13,7 +13,7 @@ import type {
 } from './core/service.ts';
 import { readSigning } from './core/signing.ts';
 import { queryErrorResponse, queryResponse } from './core/xml.ts';
-import type { FaultControl } from './faults.ts';
+import type { FaultControl, FaultOutcome } from './faults.ts';
 import { DEFAULT_ACCOUNT } from './redshift/model.ts';
 
 export interface DispatchDeps {
@@ -45,7 +45,7 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   const key = `${service?.name ?? signing?.service ?? 'unknown'}.${routed.action}`;
   deps.calls.increment(key);
 
-  const { delayMs, outcome } = deps.faults.decide(key);
+  const { delayMs, outcome } = deps.faults.decide(key, (name) => paramOf(routed, name));
   if (delayMs > 0) await sleep(delayMs);
   if (outcome.kind === 'reset') {
     req.socket.destroy();
@@ -112,6 +112,16 @@ function route(services: readonly ServiceDefinition[], req: IncomingMessage, raw
   return service ? { service, action, params } : { service: undefined, action };
 }
 
+/** One request parameter, for faults that target particular calls (a form field, or a top-level JSON string). */
+function paramOf(routed: Routed, name: string): string | undefined {
+  if ('params' in routed) return routed.params.string(name);
+  if ('body' in routed) {
+    const value = routed.body[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
+
 function parseJsonBody(raw: string): Record<string, unknown> {
   if (raw.trim() === '') return {};
   try {
@@ -124,8 +134,10 @@ function parseJsonBody(raw: string): Record<string, unknown> {
   }
 }
 
-function faultError(codes: FaultCodes, outcome: { kind: 'throttle' } | { kind: 'error'; status: 500 | 503 }) {
+function faultError(codes: FaultCodes, outcome: Exclude<FaultOutcome, { kind: 'ok' } | { kind: 'reset' }>) {
   if (outcome.kind === 'throttle') return new ServiceError(codes.throttle, 'Rate exceeded', 400);
+  if (outcome.kind === 'service-error')
+    return new ServiceError(outcome.code, outcome.message, outcome.status);
   return outcome.status === 503
     ? new ServiceError(codes.unavailable, 'Service is unavailable. Please try again later.', 503)
     : new ServiceError(codes.internal, 'An internal error occurred.', 500);

@@ -15,10 +15,25 @@ const trigger = z.strictObject({
 export const faultRuleSchema = z.strictObject({
   /** 'redshift.DescribeClusterSnapshots', a whole service as 'redshift.*', or '*' (default). */
   action: z.string().min(1).optional(),
+  /**
+   * Only calls whose request carries exactly these values, e.g. { SnapshotIdentifier: 'nightly' }:
+   * form fields for query services (Redshift), top-level string fields for JSON services.
+   */
+  params: z.record(z.string().min(1), z.string()).optional(),
+  /** The rule applies for this many ms from when it is configured, then never again. */
+  activeForMs: count.optional(),
   latencyMs: count.optional(),
   jitterMs: count.optional(),
   throttle: trigger.optional(),
   serverError: trigger.extend({ status: z.union([z.literal(500), z.literal(503)]).optional() }).optional(),
+  /** Answer with this service error, e.g. { code: 'AccessDenied', status: 403, rate: 1 }. */
+  error: trigger
+    .extend({
+      code: z.string().regex(/^[A-Za-z][A-Za-z0-9.]{0,127}$/),
+      status: z.number().int().min(400).max(599).optional(),
+      message: z.string().max(1024).optional(),
+    })
+    .optional(),
   /** Destroy the socket without answering. */
   reset: z.strictObject({ rate: rate.optional(), next: count.optional() }).optional(),
 });

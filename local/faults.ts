@@ -7,7 +7,11 @@ export type FaultOutcome =
   | { kind: 'ok' }
   | { kind: 'throttle' }
   | { kind: 'error'; status: 500 | 503 }
+  | { kind: 'service-error'; code: string; status: number; message: string }
   | { kind: 'reset' };
+
+/** Reads one request parameter of the call being decided on (see FaultRule.params). */
+export type ParamLookup = (name: string) => string | undefined;
 
 export interface FaultDecision {
   delayMs: number;
@@ -19,8 +23,12 @@ interface LiveRule {
   throttleLeft: number;
   errorLeft: number;
   resetLeft: number;
+  customLeft: number;
   throttleUntil: number;
   errorUntil: number;
+  customUntil: number;
+  /** After this instant the rule no longer applies (activeForMs). */
+  expiresAt: number;
 }
 
 const OK: FaultOutcome = { kind: 'ok' };
@@ -75,13 +83,15 @@ export class FaultControl {
     this.random = createRandom(this.seed);
   }
 
-  /** What to do with one incoming call to `action` ('service.Action'). */
-  decide(action: string): FaultDecision {
+  /** What to do with one incoming call to `action` ('service.Action'); `param` reads its request. */
+  decide(action: string, param: ParamLookup = () => undefined): FaultDecision {
     let delayMs = 0;
     let outcome = OK;
+    const now = this.now();
     for (const live of this.rules) {
       const { rule } = live;
-      if (!matches(rule.action, action)) continue;
+      if (!matches(rule.action, action) || now >= live.expiresAt) continue;
+      if (!paramsMatch(rule.params, param)) continue;
       delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? this.random.next() * rule.jitterMs : 0);
       if (outcome !== OK) continue;
       outcome = this.fire(live);
@@ -121,7 +131,12 @@ export class FaultControl {
       seed: this.seed,
       rules: this.rules.map((r) => ({
         ...r.rule,
-        remaining: { throttle: r.throttleLeft, serverError: r.errorLeft, reset: r.resetLeft },
+        remaining: {
+          throttle: r.throttleLeft,
+          serverError: r.errorLeft,
+          error: r.customLeft,
+          reset: r.resetLeft,
+        },
       })),
       putEventsFailures: this.entryFailures,
       vanishSnapshot: this.vanish,
@@ -136,8 +151,11 @@ export class FaultControl {
       throttleLeft: rule.throttle?.next ?? 0,
       errorLeft: rule.serverError?.next ?? 0,
       resetLeft: rule.reset?.next ?? 0,
+      customLeft: rule.error?.next ?? 0,
       throttleUntil: rule.throttle?.forMs ? t + rule.throttle.forMs : 0,
       errorUntil: rule.serverError?.forMs ? t + rule.serverError.forMs : 0,
+      customUntil: rule.error?.forMs ? t + rule.error.forMs : 0,
+      expiresAt: rule.activeForMs === undefined ? Number.POSITIVE_INFINITY : t + rule.activeForMs,
     };
   }
 
@@ -149,6 +167,22 @@ export class FaultControl {
         return { kind: 'reset' };
       }
       if (this.random.chance(rule.reset.rate ?? 0)) return { kind: 'reset' };
+    }
+    if (rule.error) {
+      const e = rule.error;
+      let hit = false;
+      if (live.customLeft > 0) {
+        live.customLeft--;
+        hit = true;
+      } else hit = this.now() < live.customUntil || this.random.chance(e.rate ?? 0);
+      if (hit) {
+        return {
+          kind: 'service-error',
+          code: e.code,
+          status: e.status ?? 400,
+          message: e.message ?? `Injected fault: ${e.code}`,
+        };
+      }
     }
     if (rule.serverError) {
       let hit = false;
@@ -169,6 +203,10 @@ export class FaultControl {
     }
     return OK;
   }
+}
+
+function paramsMatch(wanted: Record<string, string> | undefined, param: ParamLookup): boolean {
+  return wanted === undefined || Object.entries(wanted).every(([name, value]) => param(name) === value);
 }
 
 function matches(pattern: string | undefined, action: string): boolean {

@@ -42,6 +42,12 @@ export const DEMO = {
     },
     /** Snapshots with nothing to report. */
     clean: ['analytics-weekly', 'sandbox-tmp'],
+    /** Redshift Serverless: one share the policy allows, one it does not. */
+    serverless: {
+      namespace: 'sales-serverless',
+      allowedGrants: [{ snapshot: 'sales-serverless-dr-copy', account: '111122223333' }],
+      unauthorizedGrants: [{ snapshot: 'sales-serverless-q3-share', account: '999988887777' }],
+    },
   },
 } as const;
 
@@ -139,5 +145,25 @@ export function demoPlans(region: string, now: number | Date = Date.now()): Flee
       },
     ],
   };
-  return [{ account: DEMO.account, region, clusters, snapshots }, other];
+  const sales = { namespaceName: 'sales-serverless', tags: { team: 'sales', env: 'prod' } };
+  const serverless = {
+    namespaces: [{ name: 'sales-serverless', createTime: ago(200), tags: sales.tags }],
+    snapshots: [
+      {
+        ...sales,
+        name: 'sales-serverless-dr-copy',
+        createTime: ago(4),
+        retentionPeriod: 30,
+        restoreAccess: ['111122223333'],
+      },
+      {
+        ...sales,
+        name: 'sales-serverless-q3-share',
+        createTime: ago(20),
+        retentionPeriod: 90,
+        restoreAccess: ['999988887777'],
+      },
+    ],
+  };
+  return [{ account: DEMO.account, region, clusters, snapshots, serverless }, other];
 }

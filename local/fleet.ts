@@ -10,6 +10,12 @@ import {
 } from './redshift/model.ts';
 import { automatedSnapshotId } from './redshift/records.ts';
 import type { RedshiftStore } from './redshift/store.ts';
+import {
+  generateServerlessFleet,
+  type ServerlessFleetPlan,
+  type ServerlessFleetStats,
+  serverlessFleetStats,
+} from './serverless/fleet.ts';
 
 export interface FleetOptions {
   /** Number of snapshots. */
@@ -38,6 +44,8 @@ export interface FleetOptions {
   retentions?: readonly number[];
   /** Oldest snapshot age in days; finite retention also caps age so nothing is already expired. */
   maxAgeDays?: number;
+  /** Redshift Serverless snapshots besides `count`, over ceil(n / 100) namespaces; default 0. */
+  serverlessCount?: number;
 }
 
 export interface FleetPlan {
@@ -45,6 +53,7 @@ export interface FleetPlan {
   region: string;
   clusters: ClusterInput[];
   snapshots: SnapshotInput[];
+  serverless?: ServerlessFleetPlan;
 }
 
 /** What the fleet contains, so a benchmark can compute the minimum work an enforcer must do. */
@@ -68,6 +77,8 @@ export interface FleetStats {
   retention: Record<string, number>;
   /** DescribeClusterSnapshots calls needed to list the fleet at MaxRecords=100. */
   pages: number;
+  /** The Redshift Serverless part, counted apart (the figures above are provisioned only). */
+  serverless?: ServerlessFleetStats;
 }
 
 export const DEFAULT_ALLOWED_ACCOUNTS = ['111122223333', '444455556666'] as const;
@@ -151,7 +162,21 @@ export function generateFleet(options: FleetOptions): { plan: FleetPlan; stats: 
       grants,
     });
   }
-  const plan = { account, region, clusters, snapshots };
+  const plan: FleetPlan = { account, region, clusters, snapshots };
+  if (options.serverlessCount) {
+    // A sequence of its own, so adding Serverless snapshots leaves the provisioned fleet as it was.
+    plan.serverless = generateServerlessFleet({
+      count: options.serverlessCount,
+      seed: (options.seed ?? 1) + 0x5e7e,
+      nowMs,
+      allowedAccounts: allowed,
+      unknownAccounts: unknown,
+      sharedShare: options.sharedShare ?? 0.1,
+      unauthorizedShare: options.unauthorizedShare ?? 0.01,
+      retentions,
+      maxAgeDays,
+    });
+  }
   return { plan, stats: fleetStats(plan, allowed) };
 }
 
@@ -196,6 +221,7 @@ export function fleetStats(plan: FleetPlan, allowedAccounts: readonly string[]):
     stats.unauthorizedGrants += unauthorized;
     if (unauthorized > 0) stats.snapshotsWithUnauthorizedGrants++;
   }
+  if (plan.serverless) stats.serverless = serverlessFleetStats(plan.serverless, allowedAccounts);
   return stats;
 }
 

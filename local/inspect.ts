@@ -26,6 +26,7 @@ export const seedRequestSchema = z.union([
     allowedAccounts: z.array(accountId).optional(),
     unknownAccounts: z.array(accountId).optional(),
     maxAgeDays: z.number().int().min(1).optional(),
+    serverlessCount: z.number().int().min(0).max(100_000).optional(),
   }),
 ]);
 

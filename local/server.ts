@@ -13,6 +13,9 @@ import { inspect, type SeededFleet, type SeedRequest } from './inspect.ts';
 import type { SortCache } from './redshift/describe.ts';
 import { redshiftService } from './redshift/service.ts';
 import { RedshiftStore } from './redshift/store.ts';
+import { applyServerlessFleet } from './serverless/fleet.ts';
+import { serverlessService } from './serverless/service.ts';
+import { ServerlessStore } from './serverless/store.ts';
 import { stsService } from './sts/service.ts';
 
 export type { ReceivedEvent } from './events/store.ts';
@@ -20,6 +23,7 @@ export type { FaultRule, FaultSpec } from './fault-spec.ts';
 export type { FaultControl } from './faults.ts';
 export type { SeededFleet, SeedRequest } from './inspect.ts';
 export type { RedshiftStore as Store } from './redshift/store.ts';
+export type { ServerlessStore } from './serverless/store.ts';
 
 export interface LocalAwsOptions {
   /** 0 picks a free port. Default 4566. */
@@ -58,19 +62,23 @@ export interface LocalAws {
   events(busName?: string): ReceivedEvent[];
   readonly faults: FaultControl;
   readonly store: RedshiftStore;
+  /** Redshift Serverless namespaces and snapshots; Redshift's sharing calls reach them by ARN. */
+  readonly serverless: ServerlessStore;
   seedFleet(request: SeedRequest): SeededFleet[];
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const host = options.host ?? '127.0.0.1';
   const store = new RedshiftStore();
+  const serverless = new ServerlessStore();
   const eventStore = new EventStore({ ambientBuses: options.eventBuses ?? [] });
   const faults = new FaultControl(baseRule(options), options.faultSeed ?? 1);
   const calls = new CallCounter();
   const sortCache: SortCache = new Map();
-  // One entry per service; Redshift Serverless (JSON, 'RedshiftServerless' target) slots in here.
+  // One entry per service.
   const services: ServiceDefinition[] = [
-    redshiftService({ store, faults, sortCache }),
+    redshiftService({ store, faults, sortCache, arnSnapshots: serverless }),
+    serverlessService({ store: serverless }),
     stsService(),
     eventsService({ events: eventStore, faults, unknownBus: options.unknownEventBus ?? 'accept' }),
   ];
@@ -91,12 +99,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       }
     }
     applyFleet(store, ...seeded.map((s) => s.plan));
+    for (const { plan } of seeded) {
+      if (plan.serverless) applyServerlessFleet(serverless, plan.account, plan.region, plan.serverless);
+    }
     sortCache.clear();
     return seeded.map(({ plan, stats }) => ({ account: plan.account, region: plan.region, stats }));
   };
 
   const reset = () => {
     store.clear();
+    serverless.clear();
     eventStore.clear();
     calls.reset();
     faults.clear();
@@ -115,7 +127,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
                 events: (filter) => eventStore.events(filter),
                 seed: seedFleet,
                 faults,
-                state: () => ({ redshift: store.counts(), events: eventStore.events().length }),
+                state: () => ({
+                  redshift: store.counts(),
+                  serverless: serverless.counts(),
+                  events: eventStore.events().length,
+                }),
               },
               req,
               res,
@@ -146,6 +162,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     events: (busName) => eventStore.events({ bus: busName }),
     faults,
     store,
+    serverless,
     seedFleet,
   };
 }

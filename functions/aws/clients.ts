@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { STSClient } from '@aws-sdk/client-sts';
 
 /**
@@ -10,6 +11,8 @@ export type AwsClients = {
   /** The function's own region: where the compliance bus lives and run-level events go. */
   homeRegion: string;
   redshift: (region: string) => RedshiftClient;
+  /** Redshift Serverless: its snapshots are listed, read and deleted through their own API. */
+  serverless: (region: string) => RedshiftServerlessClient;
   events: EventBridgeClient;
   sts: STSClient;
 };
@@ -26,9 +29,15 @@ export function createClients(options: ClientOptions): AwsClients {
   const common = {
     maxAttempts: options.maxAttempts ?? 6,
     retryMode: 'standard',
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 3_000 },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+      connectionTimeout: 3_000,
+    },
   };
   const redshift = new Map<string, RedshiftClient>();
+  const serverless = new Map<string, RedshiftServerlessClient>();
   return {
     homeRegion: options.homeRegion,
     redshift(region) {
@@ -36,6 +45,14 @@ export function createClients(options: ClientOptions): AwsClients {
       if (!client) {
         client = new RedshiftClient({ ...common, region });
         redshift.set(region, client);
+      }
+      return client;
+    },
+    serverless(region) {
+      let client = serverless.get(region);
+      if (!client) {
+        client = new RedshiftServerlessClient({ ...common, region });
+        serverless.set(region, client);
       }
       return client;
     },

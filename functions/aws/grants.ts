@@ -4,6 +4,7 @@ import {
   RevokeSnapshotAccessCommand,
   type RevokeSnapshotAccessMessage,
 } from '@aws-sdk/client-redshift';
+import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
 
 /** What one enforcement call came to, in the engine's words. */
@@ -17,15 +18,28 @@ type Delete = Extract<Action, { type: 'delete' }>;
  * the snapshot (and with it every grant) is gone. At-least-once triggers make these routine.
  */
 const ALREADY_DONE: Record<Action['type'], ReadonlySet<string>> = {
+  // Revokes go through Redshift's API for both kinds (a Serverless snapshot by its ARN).
   revoke: new Set(['AuthorizationNotFoundFault', 'ClusterSnapshotNotFoundFault']),
-  delete: new Set(['ClusterSnapshotNotFoundFault']),
+  // Serverless deletes go through its own API, which reports a gone snapshot its own way.
+  delete: new Set(['ClusterSnapshotNotFoundFault', 'ResourceNotFoundException']),
 };
 
 /** The IAM actions each enforcement action needs; serverless.yml is held to exactly these. */
 export const IAM_ACTIONS: Record<Action['type'], readonly string[]> = {
   revoke: ['redshift:RevokeSnapshotAccess'],
-  delete: ['redshift:DeleteClusterSnapshot'],
+  delete: ['redshift:DeleteClusterSnapshot', 'redshift-serverless:DeleteSnapshot'],
 };
+
+/**
+ * The IAM actions reading the fleet needs: listing both kinds for a sweep, reading one
+ * Serverless snapshot for an event, and Serverless tags when a rule or exemption matches on tags.
+ */
+export const INVENTORY_IAM_ACTIONS: readonly string[] = [
+  'redshift:DescribeClusterSnapshots',
+  'redshift-serverless:ListSnapshots',
+  'redshift-serverless:GetSnapshot',
+  'redshift-serverless:ListTagsForResource',
+];
 
 function attemptsOf(value: unknown): number | undefined {
   return (value as { $metadata?: { attempts?: number } }).$metadata?.attempts;
@@ -76,4 +90,18 @@ export function deleteClusterSnapshot(client: RedshiftClient, action: Delete): P
       }),
     ),
   );
+}
+
+/**
+ * Deletes one Redshift Serverless snapshot by name (the only way DeleteSnapshot names one); every
+ * grant must have been revoked first, as for provisioned snapshots.
+ *
+ * @example
+ * await deleteServerlessSnapshot(clients.serverless('us-east-1'), action); // { outcome: 'applied' }
+ */
+export function deleteServerlessSnapshot(
+  client: RedshiftServerlessClient,
+  action: Delete,
+): Promise<CallResult> {
+  return settle('delete', () => client.send(new DeleteSnapshotCommand({ snapshotName: action.snapshot.id })));
 }

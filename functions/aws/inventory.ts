@@ -90,8 +90,11 @@ export async function* listSnapshots(
   }
 }
 
-/** How the real-time path names one snapshot: by ARN, or by identifier (and cluster when known). */
-export type SnapshotAddress = { arn: string } | { id: string; cluster?: string };
+/** How the real-time path names a provisioned snapshot: by ARN, or by identifier (and cluster when known). */
+export type ClusterSnapshotAddress = { arn: string } | { id: string; cluster?: string };
+
+/** Any snapshot an event names; only a Redshift Serverless one goes by `snapshotName`. */
+export type SnapshotAddress = ClusterSnapshotAddress | { snapshotName: string };
 
 /**
  * The current state of one snapshot (one DescribeClusterSnapshots call), or `undefined` when it no
@@ -100,7 +103,7 @@ export type SnapshotAddress = { arn: string } | { id: string; cluster?: string }
 export async function describeSnapshot(
   client: RedshiftClient,
   region: string,
-  address: SnapshotAddress,
+  address: ClusterSnapshotAddress,
 ): Promise<Snapshot | undefined> {
   const input: DescribeClusterSnapshotsMessage =
     'arn' in address

@@ -1,19 +1,81 @@
 import type { RunPorts } from '../engine/run.ts';
+import type { InventoryPort } from '../engine/sweep.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AwsClients } from './clients.ts';
 import { putEventsBatch } from './events.ts';
-import { deleteClusterSnapshot, revokeGrant } from './grants.ts';
-import { listSnapshots } from './inventory.ts';
+import { deleteClusterSnapshot, deleteServerlessSnapshot, revokeGrant } from './grants.ts';
+import { type InventoryItem, listSnapshots } from './inventory.ts';
+import { listServerlessSnapshots, type TagOptions } from './serverless.ts';
 
-/** Wires the SDK adapters to the engine's ports: the one place both meet. */
+/**
+ * Whether any sharing rule or exemption matches on tags. Serverless listings carry no tags, so
+ * only then are they read, one call per snapshot; otherwise they could not change a decision.
+ *
+ * @example
+ * policyMatchesTags(policy); // true for `rules: [{ match: { tags: { team: analytics } }, ... }]`
+ */
+export function policyMatchesTags(policy: Policy): boolean {
+  return (
+    policy.sharing.rules.some((rule) => rule.match.tags !== undefined) ||
+    policy.exemptions.some((exemption) => exemption.tags !== undefined)
+  );
+}
+
+/**
+ * What the Serverless adapters need to read tags for `account`'s snapshots, when the policy needs them.
+ *
+ * @example
+ * tagOptions(policy, '123456789012'); // { tags: { owner: '123456789012' } }, or {} without tag criteria
+ */
+export function tagOptions(policy: Policy, account: string): TagOptions {
+  return policyMatchesTags(policy) ? { tags: { owner: account } } : {};
+}
+
+/**
+ * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
+ * a permission not yet deployed) must not hide the other: the failure is raised after both.
+ */
+async function* bothKinds(
+  kinds: Array<() => AsyncIterable<InventoryItem[]>>,
+): AsyncGenerator<InventoryItem[]> {
+  const failures: Error[] = [];
+  for (const kind of kinds) {
+    try {
+      yield* kind();
+    } catch (error) {
+      failures.push(error as Error);
+    }
+  }
+  const [first, second] = failures;
+  if (first && second) throw new Error(`${first.name}: ${first.message}; ${second.name}: ${second.message}`);
+  if (first) throw first;
+}
+
+/**
+ * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
+ * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
+ *
+ * @example
+ * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
+ */
 export function awsPorts(
   clients: AwsClients,
   policy: Policy,
-): RunPorts & { inventory: (region: string) => ReturnType<typeof listSnapshots> } {
+  account: string,
+): RunPorts & { inventory: InventoryPort } {
+  const tags = tagOptions(policy, account);
   return {
-    inventory: (region) => listSnapshots(clients.redshift(region), region),
+    inventory: (region) =>
+      bothKinds([
+        () => listSnapshots(clients.redshift(region), region),
+        () => listServerlessSnapshots(clients.serverless(region), region, tags),
+      ]),
+    // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
     revoke: (action) => revokeGrant(clients.redshift(action.snapshot.region), action),
-    remove: (action) => deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
+    remove: (action) =>
+      action.snapshot.kind === 'serverless'
+        ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
+        : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
   };
 }

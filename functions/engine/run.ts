@@ -114,7 +114,7 @@ export async function runCompliance(
         inventoryErrors.push({
           region: page.region,
           identifier: item.identifier,
-          reason: item.error.message,
+          reason: `${item.error.name}: ${item.error.message}`,
         });
         continue;
       }

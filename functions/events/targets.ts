@@ -1,5 +1,5 @@
 import type { SnapshotAddress } from '../aws/inventory.ts';
-import type { CloudTrailDetail, RequestField, ResponseField } from './cloudtrail.ts';
+import type { CloudTrailDetail, EventSource, RequestField, ResponseField } from './cloudtrail.ts';
 
 /** Where in a CloudTrail record a value sits; typed, so a misspelt field fails to compile. */
 type Path =
@@ -17,6 +17,8 @@ type Target = {
   cluster?: readonly Path[];
   /** A list of identifiers, for batch calls. */
   ids?: Path;
+  /** A Redshift Serverless snapshot name (unique in its account and region). */
+  name?: readonly Path[];
 };
 
 /**
@@ -56,10 +58,41 @@ const TARGETS = {
   DeleteTags: { arn: ['requestParameters.resourceName'] },
 } as const satisfies Record<string, Target>;
 
+/** A Serverless call that answers with the snapshot names it by ARN there, else by name. */
+const SERVERLESS_SNAPSHOT: Target = {
+  arn: ['responseElements.snapshot.snapshotArn'],
+  name: ['requestParameters.snapshotName', 'responseElements.snapshot.snapshotName'],
+};
+
+/**
+ * The Redshift Serverless calls that create a snapshot or change what the policy judges: sharing
+ * (a resource policy on the snapshot), retention, tags. DeleteResourcePolicy only takes access
+ * away, like RevokeSnapshotAccess, and is left out; UntagResource is in, as DeleteTags is, since a
+ * removed tag can end the rule or exemption that covered a snapshot. Copies a
+ * CreateSnapshotCopyConfiguration makes appear later in another region, where the sweep finds them.
+ */
+const SERVERLESS_TARGETS = {
+  CreateSnapshot: SERVERLESS_SNAPSHOT,
+  ConvertRecoveryPointToSnapshot: SERVERLESS_SNAPSHOT,
+  UpdateSnapshot: SERVERLESS_SNAPSHOT,
+  PutResourcePolicy: { arn: ['requestParameters.resourceArn'] },
+  TagResource: { arn: ['requestParameters.resourceArn'] },
+  UntagResource: { arn: ['requestParameters.resourceArn'] },
+} as const satisfies Record<string, Target>;
+
 export type HandledEventName = keyof typeof TARGETS;
+export type ServerlessEventName = keyof typeof SERVERLESS_TARGETS;
 
 /** The CloudTrail event names the real-time path reacts to; the EventBridge rule lists exactly these. */
 export const HANDLED_EVENT_NAMES = Object.keys(TARGETS) as HandledEventName[];
+
+/** The Redshift Serverless event names it reacts to; the second EventBridge rule lists exactly these. */
+export const SERVERLESS_EVENT_NAMES = Object.keys(SERVERLESS_TARGETS) as ServerlessEventName[];
+
+const TABLES: Record<EventSource, Readonly<Record<string, Target>>> = {
+  'redshift.amazonaws.com': TARGETS,
+  'redshift-serverless.amazonaws.com': SERVERLESS_TARGETS,
+};
 
 /**
  * The EventBridge rule pattern that delivers exactly these calls from Redshift's own CloudTrail
@@ -72,6 +105,19 @@ export const EVENT_PATTERN = {
   source: ['aws.redshift'],
   'detail-type': ['AWS API Call via CloudTrail'],
   detail: { eventSource: ['redshift.amazonaws.com'], eventName: HANDLED_EVENT_NAMES },
+} as const;
+
+/**
+ * The second rule's pattern: Redshift Serverless calls arrive under their own source, so one
+ * pattern per service keeps each source pinned to its own eventSource.
+ *
+ * @example
+ * JSON.stringify(SERVERLESS_EVENT_PATTERN); // the serverless.yml second rule's `pattern`
+ */
+export const SERVERLESS_EVENT_PATTERN = {
+  source: ['aws.redshift-serverless'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['redshift-serverless.amazonaws.com'], eventName: SERVERLESS_EVENT_NAMES },
 } as const;
 
 /** The snapshots an event names, or why the event is left alone. */
@@ -104,16 +150,12 @@ function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
   if (parts.account !== detail.recipientAccountId) {
     return { ignored: `snapshot ${arn} is owned by another account (${parts.account}); it is never changed` };
   }
-  // Read as a provisioned snapshot it would slip past `match.namespace` rules, and a grant such a
-  // rule allows could be revoked; left alone until Serverless inventory lands.
-  if (parts.service === 'redshift-serverless') {
-    return {
-      ignored: `snapshot ${arn} is a Redshift Serverless snapshot, which this function does not judge yet`,
-    };
-  }
-  if (parts.service !== 'redshift' || !parts.resource.startsWith('snapshot:')) {
-    return { ignored: `${arn} names no Redshift snapshot` };
-  }
+  // Provisioned `snapshot:cluster/name`, Serverless `snapshot/uuid`; namespaces, workgroups and
+  // clusters carry tags and policies too, and are not this function's business.
+  const snapshot =
+    (parts.service === 'redshift' && parts.resource.startsWith('snapshot:')) ||
+    (parts.service === 'redshift-serverless' && parts.resource.startsWith('snapshot/'));
+  if (!snapshot) return { ignored: `${arn} names no Redshift snapshot` };
   return { addresses: [{ arn }] };
 }
 
@@ -127,8 +169,9 @@ function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
  * // or { ignored: 'AuthorizeSnapshotAccess failed (AuthorizationAlreadyExists): nothing changed' }
  */
 export function snapshotTargets(detail: CloudTrailDetail): Extraction {
-  const target: Target | undefined = Object.hasOwn(TARGETS, detail.eventName)
-    ? TARGETS[detail.eventName as HandledEventName]
+  const table = TABLES[detail.eventSource];
+  const target: Target | undefined = Object.hasOwn(table, detail.eventName)
+    ? table[detail.eventName]
     : undefined;
   if (!target) return { ignored: `${detail.eventName} is not a snapshot change this function handles` };
   if (detail.errorCode) {
@@ -141,6 +184,8 @@ export function snapshotTargets(detail: CloudTrailDetail): Extraction {
     const cluster = first(detail, target.cluster);
     return { addresses: [cluster ? { id, cluster } : { id }] };
   }
+  const snapshotName = first(detail, target.name);
+  if (snapshotName) return { addresses: [{ snapshotName }] };
   const list = target.ids ? valueAt(detail, target.ids) : undefined;
   if (Array.isArray(list) && list.length > 0) {
     // A batch may repeat an identifier; each snapshot is described once.

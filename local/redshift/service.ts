@@ -11,16 +11,31 @@ import type { RedshiftStore } from './store.ts';
 export const REDSHIFT_VERSION = '2012-12-01';
 const SORT_ATTRIBUTES = new Set<string>(['SOURCE_TYPE', 'TOTAL_SIZE', 'CREATE_TIME']);
 
+/**
+ * Snapshots another local service keeps that the sharing calls may name by ARN (Redshift
+ * Serverless). Each call returns the `<Snapshot>` element to answer with, or throws Redshift's error.
+ */
+export interface ArnSnapshotAccess {
+  claims(arn: string): boolean;
+  authorize(account: string, region: string, arn: string, grantee: string): string;
+  revoke(account: string, region: string, arn: string, grantee: string): string;
+}
+
 export interface RedshiftEnv {
   store: RedshiftStore;
   faults: FaultControl;
   sortCache: SortCache;
+  arnSnapshots?: ArnSnapshotAccess;
 }
 
 export function redshiftService(env: RedshiftEnv): QueryService {
   const { store, faults } = env;
   const one = (ctx: CallContext, s: SnapshotRecord, status?: string) =>
     snapshotElement(s, ctx.account, store.now(), status);
+  const elsewhere = (ref: SnapshotRef) =>
+    'arn' in ref && env.arnSnapshots?.claims(ref.arn)
+      ? { arn: ref.arn, access: env.arnSnapshots }
+      : undefined;
 
   return {
     protocol: 'query',
@@ -54,6 +69,11 @@ export function redshiftService(env: RedshiftEnv): QueryService {
           { marker: params.string('Marker'), maxRecords },
           env.sortCache,
         );
+        const nowMs = store.now();
+        let xml = '<Snapshots>';
+        for (const s of result.snapshots) xml += snapshotElement(s, ctx.account, nowMs);
+        xml += '</Snapshots>';
+        // After the page is written: a snapshot on this page vanishes once it was served, grants and all.
         const vanish = faults.afterDescribePage();
         if (vanish) {
           const target = vanish.snapshotIdentifier
@@ -61,21 +81,22 @@ export function redshiftService(env: RedshiftEnv): QueryService {
             : result.next;
           if (target) store.remove(target);
         }
-        const nowMs = store.now();
-        let xml = '<Snapshots>';
-        for (const s of result.snapshots) xml += snapshotElement(s, ctx.account, nowMs);
-        xml += '</Snapshots>';
         return result.marker === undefined ? xml : `${xml}<Marker>${result.marker}</Marker>`;
       },
 
       AuthorizeSnapshotAccess(ctx, params) {
         const grantee = params.required('AccountWithRestoreAccess');
-        return one(ctx, store.authorize(ctx.account, ctx.region, readRef(params), grantee));
+        const ref = readRef(params);
+        const other = elsewhere(ref);
+        if (other) return other.access.authorize(ctx.account, ctx.region, other.arn, grantee);
+        return one(ctx, store.authorize(ctx.account, ctx.region, ref, grantee));
       },
 
       RevokeSnapshotAccess(ctx, params) {
         const grantee = params.required('AccountWithRestoreAccess');
         const ref = readRef(params);
+        const other = elsewhere(ref);
+        if (other) return other.access.revoke(ctx.account, ctx.region, other.arn, grantee);
         if (faults.takeConcurrentRevoke()) {
           // Someone else wins the race: the grant is gone before this request is processed.
           try {

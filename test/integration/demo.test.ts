@@ -9,10 +9,11 @@ describe('npm start', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/demo.ts'], { timeout: 60_000 });
 
     expect(stdout).toContain('=== First sweep ===');
-    expect(stdout).toMatch(/revocations\s+4 done/);
+    expect(stdout).toMatch(/revocations\s+5 done/);
     expect(stdout).toContain('finance-prod-q3-export');
+    expect(stdout).toContain('sales-serverless-q3-share');
     expect(stdout).toContain('Nothing left to revoke or delete');
-    expect(stdout).toMatch(/4\s+Snapshot Access Revoked/);
+    expect(stdout).toMatch(/5\s+Snapshot Access Revoked/);
     expect(stdout).toMatch(/2\s+Compliance Sweep Completed/);
   });
 });

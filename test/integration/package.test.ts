@@ -7,7 +7,7 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
 import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import { EVENT_PATTERN } from '../../functions/events/targets.ts';
+import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
@@ -295,10 +295,14 @@ const ofType = (type: string, name = 'shipped') =>
   Object.entries(stack(name).template.Resources).filter(([, r]) => r.Type === type);
 
 /** The rule whose target is the given function. */
-function ruleFor(fnLogicalId: string): Resource {
-  const [rule] = ofType('AWS::Events::Rule')
+function rulesFor(fnLogicalId: string): Resource[] {
+  return ofType('AWS::Events::Rule')
     .map(([, r]) => r)
     .filter((r) => JSON.stringify(r.Properties.Targets).includes(`"${fnLogicalId}"`));
+}
+
+function ruleFor(fnLogicalId: string): Resource {
+  const [rule] = rulesFor(fnLogicalId);
   if (!rule) throw new Error(`no rule targets ${fnLogicalId}`);
   return rule;
 }
@@ -389,9 +393,12 @@ describe('serverless package', () => {
   });
 
   it('triggers snapshotEvent from the default bus on exactly the CloudTrail calls it handles', () => {
-    const rule = ruleFor('SnapshotEventLambdaFunction');
-    expect(rule.Properties.EventBusName).toBeUndefined();
-    expect(sortedPattern(rule.Properties.EventPattern)).toEqual(sortedPattern(EVENT_PATTERN));
+    const rules = rulesFor('SnapshotEventLambdaFunction');
+    for (const rule of rules) expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rules.map((r) => sortedPattern(r.Properties.EventPattern))).toEqual(
+      expect.arrayContaining([sortedPattern(EVENT_PATTERN), sortedPattern(SERVERLESS_EVENT_PATTERN)]),
+    );
+    expect(rules).toHaveLength(2);
     const invokes = ofType('AWS::Lambda::Permission').map(([, r]) => r.Properties);
     expect(invokes).toEqual(
       expect.arrayContaining([

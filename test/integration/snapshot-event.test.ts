@@ -293,7 +293,6 @@ describe('runSnapshotEvent against the local stand-in', () => {
   it.each([
     ['a failed call', 'authorize-snapshot-access-failed', /failed \(ClusterSnapshotNotFound\)/],
     ['a foreign ARN', 'authorize-snapshot-access-foreign-arn', /owned by another account/],
-    ['a Redshift Serverless ARN', 'authorize-snapshot-access-serverless', /Redshift Serverless/],
   ])('ignores %s without a single AWS call', async (_, name, reason) => {
     const result = await runSnapshotEvent(rt, event(name));
 

@@ -71,13 +71,15 @@ describe('snapshotTargets', () => {
     });
   });
 
-  it('leaves Redshift Serverless snapshots to a later path, saying so', () => {
+  it('finds a Redshift Serverless snapshot shared through Redshift by its ARN', () => {
     const result = snapshotTargets(detail('authorize-snapshot-access-serverless'));
 
     expect(result).toEqual({
-      ignored: expect.stringMatching(
-        /^snapshot arn:aws:redshift-serverless:us-east-1:123456789012:snapshot\/3f2b1c4e-[0-9a-f-]+ is a Redshift Serverless snapshot/,
-      ),
+      addresses: [
+        {
+          arn: 'arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/3f2b1c4e-8d9a-4e7b-9c61-0a5d2e7f8b13',
+        },
+      ],
     });
   });
 
