@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { type BenchPlan, PLANS } from './plans.ts';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick            1,000 and 10,000 snapshots in one region, 1,000 in three (under a minute)
+  --out <file.json>  Also write every figure as JSON
+  --latency-ms <n>   Mean latency the stand-in adds to each AWS call. Default 20.
+  --jitter-ms <n>    How far either side of the mean a call may land. Default 5.
+  --cpu-prof <dir>   Write a CPU profile of each sweep and of the event handler into <dir>
+  -h, --help         Show this help.
+`;
+
+const ms = z.coerce.number().int().min(0).max(10_000);
+
+const FlagsSchema = z
+  .strictObject({
+    quick: z.boolean().default(false),
+    out: z.string().min(1).optional(),
+    'latency-ms': ms.optional(),
+    'jitter-ms': ms.optional(),
+    'cpu-prof': z.string().min(1).optional(),
+    help: z.boolean().default(false),
+  })
+  .refine((f) => (f['jitter-ms'] ?? 5) <= (f['latency-ms'] ?? 20), {
+    error: 'the jitter cannot exceed the mean latency',
+    path: ['jitter-ms'],
+  });
+
+export type BenchArgs = { help: true } | { help: false; plan: BenchPlan; out?: string };
+
+/** The command line as a plan; throws an Error whose message is fit to print above the usage. */
+export function readArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'jitter-ms': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const parsed = FlagsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(z.prettifyError(parsed.error));
+  const flags = parsed.data;
+  if (flags.help) return { help: true };
+  const base = flags.quick ? PLANS.quick : PLANS.full;
+  const plan: BenchPlan = {
+    ...base,
+    latencyMs: flags['latency-ms'] ?? base.latencyMs,
+    jitterMs: flags['jitter-ms'] ?? base.jitterMs,
+    ...(flags['cpu-prof'] ? { cpuProfDir: resolve(flags['cpu-prof']) } : {}),
+  };
+  return { help: false, plan, ...(flags.out ? { out: flags.out } : {}) };
+}

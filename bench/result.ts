@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { HandlerMeasureSchema } from './handler-measure.ts';
+import { SweepMeasureSchema } from './sweep-measure.ts';
+
+const count = z.number().int().nonnegative();
+const ms = z.number().nonnegative();
+
+export const CallFiguresSchema = z.object({ actual: count, minimum: count, ratio: z.number().nonnegative() });
+
+export const SweepResultSchema = z.object({
+  snapshots: count,
+  regions: z.union([z.literal(1), z.literal(3)]),
+  fleet: z.object({
+    perRegion: z.array(count),
+    unauthorizedGrants: count,
+    snapshotsWithUnauthorizedGrants: count,
+  }),
+  calls: z.object({ byAction: z.record(z.string(), CallFiguresSchema), total: CallFiguresSchema }),
+  wall: z.object({
+    ms,
+    floorMs: ms,
+    /** Null at zero latency, where there is no floor to compare with. */
+    ratio: z.number().nonnegative().nullable(),
+    inventoryMs: ms,
+  }),
+  cpuMs: ms,
+  memory: SweepMeasureSchema.shape.memory,
+  sdk: SweepMeasureSchema.shape.sdk,
+  report: SweepMeasureSchema.shape.report,
+});
+export type SweepResult = z.infer<typeof SweepResultSchema>;
+
+export const TargetSchema = z.object({
+  id: z.enum(['calls', 'sweep-wall', 'sweep-rss', 'engine', 'handler', 'cold-start', 'bundle-size']),
+  target: z.string(),
+  value: z.string(),
+  status: z.enum(['met', 'missed', 'not measured']),
+});
+export type Target = z.infer<typeof TargetSchema>;
+
+export const FunctionResultSchema = z.object({
+  name: z.string(),
+  bytes: count,
+  gzipBytes: count,
+  /** What the bundle is made of, by package, largest first. */
+  largest: z.array(z.object({ name: z.string(), bytes: count })),
+  coldStart: z.object({ medianMs: ms, samplesMs: z.array(ms).min(1) }),
+});
+export type FunctionResult = z.infer<typeof FunctionResultSchema>;
+
+/** Everything `npm run bench` measures: what `--out` writes and the table shows. */
+export const BenchResultSchema = z.object({
+  schemaVersion: z.literal(1),
+  mode: z.enum(['full', 'quick', 'smoke']),
+  startedAt: z.iso.datetime(),
+  durationMs: ms,
+  machine: z.object({
+    cpus: count,
+    cpuModel: z.string(),
+    memoryGb: z.number().positive(),
+    node: z.string(),
+    platform: z.string(),
+  }),
+  settings: z.object({
+    latencyMs: ms,
+    jitterMs: ms,
+    concurrency: count,
+    publishConcurrency: count,
+    unauthorizedShare: z.number(),
+  }),
+  sweeps: z.array(SweepResultSchema).min(1),
+  /** Between the two largest one-region fleets: streaming keeps this flat. */
+  heapGrowth: z.object({
+    fromSnapshots: count,
+    toSnapshots: count,
+    peakHeapMb: z.number(),
+    retainedHeapMb: z.number(),
+    peakRssMb: z.number(),
+  }),
+  engine: z.object({ snapshots: count, cpuMs: ms, perSecond: count, runs: count }),
+  handler: HandlerMeasureSchema,
+  functions: z.array(FunctionResultSchema).length(2),
+  targets: z.array(TargetSchema).length(7),
+});
+export type BenchResult = z.infer<typeof BenchResultSchema>;
+
+/** What `--out` writes. */
+export function resultJson(result: BenchResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { createClients } from '../functions/aws/clients.ts';
+import { parsePolicy } from '../functions/policy/load.ts';
+import { runSweep, runtimeFor } from '../functions/runtime.ts';
+import { CallTimings } from './call-timings.ts';
+
+export const SweepConfigSchema = z.object({
+  regions: z.array(z.string()).min(1),
+  homeRegion: z.string(),
+  policy: z.string(),
+});
+export type SweepConfig = z.infer<typeof SweepConfigSchema>;
+
+const mb = z.number().nonnegative();
+export const SweepMeasureSchema = z.object({
+  wallMs: z.number().nonnegative(),
+  /** From the start until the last page was judged. */
+  inventoryMs: z.number().nonnegative(),
+  /** The sweeping process's CPU time (user + system) during the sweep. */
+  cpuMs: z.number().nonnegative(),
+  memory: z.object({
+    baselineRssMb: mb,
+    peakRssMb: mb,
+    baselineHeapMb: mb,
+    peakHeapMb: mb,
+    retainedHeapMb: mb,
+  }),
+  sdk: z.record(z.string(), z.object({ calls: z.number(), wireMs: z.number(), sdkMs: z.number() })),
+  report: z.object({
+    snapshots: z.number(),
+    revocationsApplied: z.number(),
+    failures: z.number(),
+    eventsPublished: z.number(),
+    eventsFailed: z.number(),
+    inventoryErrors: z.number(),
+    compliant: z.boolean(),
+  }),
+});
+export type SweepMeasure = z.infer<typeof SweepMeasureSchema>;
+
+const MB = 1024 * 1024;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+/**
+ * One sweep as the scheduled function runs it (bundled product, runtime built first, as on a cold
+ * start), timed and sampled from inside the sweeping process. Heap is sampled every 25 ms and
+ * after every page; peak RSS is the kernel's high-water mark for this process.
+ */
+export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
+  const clients = createClients({ homeRegion: config.homeRegion });
+  const timings = new CallTimings();
+  for (const region of config.regions) timings.attach(clients.redshift(region));
+  timings.attach(clients.events);
+  timings.attach(clients.sts);
+  const rt = runtimeFor(parsePolicy(config.policy, 'bench-policy.yml'), clients);
+
+  gc();
+  const baseline = process.memoryUsage();
+  let peakHeap = baseline.heapUsed;
+  const sample = () => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  };
+  const sampler = setInterval(sample, 25);
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  let inventoryDone = start;
+  const report = await runSweep(rt, {
+    trigger: 'schedule',
+    regions: config.regions,
+    onProgress: () => {
+      sample();
+      inventoryDone = performance.now();
+    },
+  });
+  const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  clearInterval(sampler);
+  sample();
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  gc();
+  const retained = process.memoryUsage().heapUsed;
+
+  return {
+    wallMs,
+    inventoryMs: inventoryDone - start,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    memory: {
+      baselineRssMb: baseline.rss / MB,
+      peakRssMb: peakRss / MB,
+      baselineHeapMb: baseline.heapUsed / MB,
+      peakHeapMb: peakHeap / MB,
+      retainedHeapMb: retained / MB,
+    },
+    sdk: timings.summary(),
+    report: {
+      snapshots: report.totals.snapshots,
+      revocationsApplied: report.totals.revocations.applied ?? 0,
+      failures: report.totals.failures,
+      eventsPublished: report.events.published,
+      eventsFailed: report.events.failed.length,
+      inventoryErrors: report.inventoryErrors.length,
+      compliant: report.compliant,
+    },
+  };
+}
