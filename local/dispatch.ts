@@ -45,45 +45,52 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   const key = `${service?.name ?? signing?.service ?? 'unknown'}.${routed.action}`;
   deps.calls.increment(key);
 
+  const arrived = performance.now();
   const { delayMs, outcome } = deps.faults.decide(key, (name) => paramOf(routed, name));
-  if (delayMs > 0) await sleep(delayMs);
-  if (outcome.kind === 'reset') {
-    req.socket.destroy();
-    return;
-  }
-  if (!service) {
-    sendQueryError(res, commonErrors.invalidAction(routed.action), requestId);
-    return;
-  }
-  if (outcome.kind !== 'ok') {
-    sendError(res, service, faultError(service.faultCodes, outcome), requestId);
-    return;
-  }
+  const reply = answer(routed, outcome, ctx, key, req, res);
+  // Injected latency is a deadline from arrival, as a real service's latency includes its own
+  // work: the stand-in's time building the answer must not add to it.
+  const wait = arrived + delayMs - performance.now();
+  if (wait > 0) await sleep(wait);
+  reply();
+}
+
+/** Does the call's work now and returns how to send its answer, so the answer can wait for its deadline. */
+function answer(
+  routed: Routed,
+  outcome: ReturnType<DispatchDeps['faults']['decide']>['outcome'],
+  ctx: CallContext,
+  key: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): () => void {
+  const { requestId } = ctx;
+  const service = routed.service;
+  if (outcome.kind === 'reset') return () => req.socket.destroy();
+  if (!service) return () => sendQueryError(res, commonErrors.invalidAction(routed.action), requestId);
+  if (outcome.kind !== 'ok')
+    return () => sendError(res, service, faultError(service.faultCodes, outcome), requestId);
   try {
     if ('params' in routed) {
       const handler = routed.service.actions[routed.action];
       if (!handler) throw commonErrors.invalidAction(routed.action);
       const xml = queryResponse(routed.service.xmlns, routed.action, handler(ctx, routed.params), requestId);
-      send(res, 200, 'text/xml', xml, requestId);
-    } else if ('body' in routed) {
+      return () => send(res, 200, 'text/xml', xml, requestId);
+    }
+    if ('body' in routed) {
       const handler = routed.service.actions[routed.action];
       if (!handler)
         throw new ServiceError('UnknownOperationException', `Unknown operation ${routed.action}`, 400);
       const type = `application/x-amz-json-${routed.service.jsonVersion}`;
-      send(res, 200, type, JSON.stringify(handler(ctx, routed.body)), requestId);
+      const json = JSON.stringify(handler(ctx, routed.body));
+      return () => send(res, 200, type, json, requestId);
     }
+    return () => {};
   } catch (error) {
-    if (error instanceof ServiceError) {
-      sendError(res, service, error, requestId);
-      return;
-    }
+    if (error instanceof ServiceError) return () => sendError(res, service, error, requestId);
     console.error(`local aws: ${key} failed`, error);
-    sendError(
-      res,
-      service,
-      new ServiceError(service.faultCodes.internal, 'An internal error occurred.', 500),
-      requestId,
-    );
+    const internal = new ServiceError(service.faultCodes.internal, 'An internal error occurred.', 500);
+    return () => sendError(res, service, internal, requestId);
   }
 }
 
