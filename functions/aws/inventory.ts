@@ -1,7 +1,6 @@
 import {
   DescribeClusterSnapshotsCommand,
   type DescribeClusterSnapshotsMessage,
-  paginateDescribeClusterSnapshots,
   type RedshiftClient,
   type Snapshot as SdkSnapshot,
 } from '@aws-sdk/client-redshift';
@@ -10,8 +9,9 @@ import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
 import { AwsResponseError } from '../errors.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 
-/** DescribeClusterSnapshots' largest page: the fewest calls for a fleet. */
-export const PAGE_SIZE = 100;
+import { describeAllPages } from './pages.ts';
+
+export { PAGE_SIZE } from './pages.ts';
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -79,8 +79,8 @@ export async function* listSnapshots(
   client: RedshiftClient,
   region: string,
 ): AsyncGenerator<InventoryItem[]> {
-  for await (const page of paginateDescribeClusterSnapshots({ client, pageSize: PAGE_SIZE }, {})) {
-    yield (page.Snapshots ?? []).map((raw) => {
+  for await (const snapshots of describeAllPages(client)) {
+    yield snapshots.map((raw) => {
       try {
         return { snapshot: toSnapshot(raw, region) };
       } catch (error) {

@@ -1,0 +1,51 @@
+import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeAllPages } from '../../functions/aws/pages.ts';
+import { type LocalAws, startLocalAws } from '../../local/server.ts';
+
+let local: LocalAws;
+let client: RedshiftClient;
+
+beforeAll(async () => {
+  local = await startLocalAws({ port: 0, latencyMs: 5 });
+  client = new RedshiftClient({
+    region: 'us-east-1',
+    endpoint: local.endpoint,
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' },
+  });
+});
+
+afterAll(() => local.stop());
+
+describe('describeAllPages against the local stand-in', () => {
+  it('returns every snapshot exactly once with one call per page', async () => {
+    const [fleet] = local.seedFleet({ count: 1_234, seed: 3 });
+    local.resetCalls();
+
+    const ids: string[] = [];
+    let pages = 0;
+    for await (const page of describeAllPages(client)) {
+      pages++;
+      ids.push(...page.map((s) => s.SnapshotIdentifier ?? ''));
+    }
+
+    expect(ids).toHaveLength(fleet?.stats.snapshots ?? -1);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(pages).toBe(fleet?.stats.pages);
+    expect(local.calls()['redshift.DescribeClusterSnapshots']).toBe(pages);
+  });
+
+  it('makes at most one call beyond the pages read when the caller stops early', async () => {
+    local.reset();
+    local.seedFleet({ count: 1_000, seed: 4 });
+    local.resetCalls();
+
+    for await (const page of describeAllPages(client)) {
+      expect(page.length).toBe(100);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(local.calls()['redshift.DescribeClusterSnapshots']).toBeLessThanOrEqual(2);
+  });
+});
