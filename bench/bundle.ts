@@ -15,39 +15,55 @@ function deployPlugins(): Plugin[] {
 }
 
 /**
- * Bundles entry points (repository-relative paths, keyed by output name) the way serverless.yml's
- * `custom.esbuild` does: bundled, minified, ESM for Node 22, nothing external. Returns each
- * output's path.
+ * What the Lambda Node.js 22 runtime already provides: the AWS SDK v3 and its Smithy core. The
+ * deployed bundles leave these to the runtime (serverless.yml `exclude`), and so do the bundles
+ * measured here; they are resolved from this project's node_modules, as the runtime resolves
+ * them from its own through NODE_PATH.
+ */
+export const RUNTIME_PROVIDED = ['@aws-sdk/*', '@smithy/*'];
+export const RUNTIME_NODE_PATH = join(ROOT, 'node_modules');
+
+/**
+ * Bundles entry points (repository-relative paths, keyed by output name). With `deploy`, the way
+ * serverless.yml's `custom.esbuild` does: CommonJS for Node 22, minified, the runtime-provided SDK
+ * left out. Otherwise one self-contained ES module (the bench's own child scripts).
  *
  * @example
- * await bundle({ sweep: 'functions/sweep.ts' }, dir); // { sweep: '<dir>/sweep.mjs' }
+ * await bundle({ sweep: 'functions/sweep.ts' }, dir, { deploy: true }); // { sweep: '<dir>/sweep.cjs' }
  */
 export async function bundle(
   entries: Record<string, string>,
   outdir: string,
-  options: { minify?: boolean } = {},
+  options: { minify?: boolean; deploy?: boolean } = {},
 ): Promise<{ paths: Record<string, string>; metafile: Metafile }> {
+  const extension = options.deploy ? '.cjs' : '.mjs';
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, join(ROOT, path)])),
     outdir,
-    outExtension: { '.js': '.mjs' },
+    outExtension: { '.js': extension },
     bundle: true,
     minify: options.minify ?? true,
     platform: 'node',
-    format: 'esm',
+    format: options.deploy ? 'cjs' : 'esm',
     target: 'node22',
     mainFields: ['module', 'main'],
+    external: options.deploy ? RUNTIME_PROVIDED : [],
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
+    banner: options.deploy
+      ? {}
+      : {
+          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        },
     plugins: deployPlugins(),
     metafile: true,
     logLevel: 'error',
   });
-  const paths = Object.fromEntries(Object.keys(entries).map((name) => [name, join(outdir, `${name}.mjs`)]));
-  return { paths, metafile: result.metafile };
+  const paths = Object.fromEntries(
+    Object.keys(entries).map((name) => [name, join(outdir, `${name}${extension}`)]),
+  );
+  // Always present: the build asks for it with `metafile: true`.
+  return { paths, metafile: result.metafile as Metafile };
 }
 
 /** 'node_modules/@smithy/core/dist-es/…' → '@smithy/core'; the product's own files by folder. */

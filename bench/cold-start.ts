@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { RUNTIME_NODE_PATH } from './bundle.ts';
 import { HOME_REGION } from './settings.ts';
 import { median } from './stats.ts';
 
@@ -18,6 +19,8 @@ async function importOnce(url: string): Promise<number> {
     env: {
       PATH: process.env.PATH ?? '',
       BENCH_BUNDLE: url,
+      // Where the runtime-provided SDK is found, as Lambda's NODE_PATH finds its own.
+      NODE_PATH: RUNTIME_NODE_PATH,
       AWS_REGION: HOME_REGION,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },

@@ -54,7 +54,7 @@ export async function runBench(
     const execArgv = profiling ? ['--cpu-prof', `--cpu-prof-dir=${plan.cpuProfDir}`] : [];
     const [{ paths: children }, functionBundles] = await Promise.all([
       bundle(CHILDREN, join(workdir, 'children'), { minify: !profiling }),
-      bundle(FUNCTIONS, join(workdir, 'functions')),
+      bundle(FUNCTIONS, join(workdir, 'functions'), { deploy: true }),
     ]);
 
     // Latency is given as a mean ± jitter; the stand-in takes a base plus up to `jitterMs` more.
