@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { describeSnapshot, type SnapshotAddress } from './aws/inventory.ts';
 import { awsPorts, tagOptions } from './aws/ports.ts';
 import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless.ts';
@@ -7,8 +6,7 @@ import { mapPool } from './engine/pool.ts';
 import { type RegionPage, type RunReport, runCompliance } from './engine/run.ts';
 import type { CloudTrailEvent } from './events/cloudtrail.ts';
 import { snapshotTargets } from './events/targets.ts';
-import { lineOf } from './policy/load.ts';
-import { type Runtime, summarize } from './runtime.ts';
+import { type Runtime, runContext, summarize } from './runtime.ts';
 
 export type SnapshotEventRequest = {
   /** Plan and report only; `mode: audit` in the policy forces it. */
@@ -114,16 +112,7 @@ export async function runSnapshotEvent(
   const report = await runCompliance(
     onePage(items.length > 0 ? { region, items } : undefined),
     {
-      runId: request.runId ?? randomUUID(),
-      trigger: 'event',
-      triggerEventId: detail.eventID,
-      account,
-      policy,
-      dryRun: request.dryRun === true || policy.mode === 'audit',
-      now: request.now ?? new Date(),
-      locate: (path) => lineOf(rt.loaded, path),
-      homeRegion: rt.clients.homeRegion,
-      remainingMs: request.remainingMs,
+      ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: detail.eventID }),
       // Kept back from the Lambda timeout for publishing the events and returning.
       reserveMs: 5_000,
       emitCompleted: false,

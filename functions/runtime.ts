@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AwsClients, createClients } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
 import { awsPorts } from './aws/ports.ts';
+import type { RunContext } from './engine/detail.ts';
 import type { RunReport } from './engine/run.ts';
 import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
@@ -52,23 +53,38 @@ export type SweepRequest = {
   onProgress?: (snapshotsRead: number) => void;
 };
 
+/** What every run shares, whatever started it. */
+export function runContext(
+  rt: Runtime,
+  account: string,
+  request: Pick<SweepRequest, 'dryRun' | 'now' | 'runId' | 'remainingMs'> & {
+    trigger: RunContext['trigger'];
+    triggerEventId?: string;
+  },
+) {
+  const policy = rt.loaded.policy;
+  return {
+    runId: request.runId ?? randomUUID(),
+    trigger: request.trigger,
+    triggerEventId: request.triggerEventId,
+    account,
+    policy,
+    dryRun: request.dryRun === true || policy.mode === 'audit',
+    now: request.now ?? new Date(),
+    locate: (path: string) => lineOf(rt.loaded, path),
+    homeRegion: rt.clients.homeRegion,
+    remainingMs: request.remainingMs,
+  };
+}
+
 /** One compliance sweep with the runtime's policy and clients. */
 export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
   const policy = rt.loaded.policy;
-  const regions = request.regions ?? policy.regions ?? [rt.clients.homeRegion];
   const account = await rt.account();
   return sweep(
     {
-      runId: request.runId ?? randomUUID(),
-      trigger: request.trigger,
-      account,
-      policy,
-      dryRun: request.dryRun === true || policy.mode === 'audit',
-      now: request.now ?? new Date(),
-      locate: (path) => lineOf(rt.loaded, path),
-      homeRegion: rt.clients.homeRegion,
-      regions,
-      remainingMs: request.remainingMs,
+      ...runContext(rt, account, request),
+      regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
       onProgress: request.onProgress,
       // Kept back from the Lambda timeout for publishing the last events and returning.
       reserveMs: 20_000,
