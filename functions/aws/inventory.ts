@@ -25,6 +25,20 @@ export function clusterSnapshotArn(region: string, owner: string, cluster: strin
 }
 
 /**
+ * A mapped record checked against the model before the engine sees it: one without an
+ * identifier, owner or type cannot be judged safely, so it is refused with the reason.
+ */
+export function judgeable(candidate: unknown, api: string, name: string): Snapshot {
+  const parsed = SnapshotSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new AwsResponseError(
+    `${api} returned a snapshot the engine cannot judge (${name}): ${issue?.path.join('.')}: ${issue?.message}`,
+    { cause: parsed.error },
+  );
+}
+
+/**
  * Maps one DescribeClusterSnapshots record into the engine's model, validating the fields the
  * engine decides on. A record without an identifier, owner or type cannot be judged safely.
  */
@@ -55,16 +69,7 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
     grants,
     tags,
   };
-  const parsed = SnapshotSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AwsResponseError(
-      `DescribeClusterSnapshots returned a snapshot the engine cannot judge (${id || 'no identifier'}): ` +
-        `${issue?.path.join('.')}: ${issue?.message}`,
-      { cause: parsed.error },
-    );
-  }
-  return parsed.data;
+  return judgeable(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
 }
 
 /** Either a snapshot's mapped model, or why its record was refused (the sweep reports it and carries on). */

@@ -5,10 +5,10 @@ import {
   type RedshiftServerlessClient,
   type Snapshot as ServerlessSdkSnapshot,
 } from '@aws-sdk/client-redshift-serverless';
-import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
+import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
 import { AwsResponseError } from '../errors.ts';
-import type { InventoryItem } from './inventory.ts';
+import { type InventoryItem, judgeable } from './inventory.ts';
 
 /** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
 export const SERVERLESS_PAGE_SIZE = 100;
@@ -80,16 +80,7 @@ export function toServerlessSnapshot(
     grants,
     tags,
   };
-  const parsed = SnapshotSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AwsResponseError(
-      `Redshift Serverless returned a snapshot the engine cannot judge (${id || 'no name'}): ` +
-        `${issue?.path.join('.')}: ${issue?.message}`,
-      { cause: parsed.error },
-    );
-  }
-  return parsed.data;
+  return judgeable(candidate, 'Redshift Serverless', id || 'no name');
 }
 
 async function tagsOf(client: RedshiftServerlessClient, arn: string): Promise<Record<string, string>> {
