@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { type AwsClients, createClients } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
 import { awsPorts } from './aws/ports.ts';
@@ -24,6 +25,36 @@ export async function createRuntime(options: {
 }): Promise<Runtime> {
   const loaded = await loadPolicy(options.policyPath, { now: options.now });
   return runtimeFor(loaded, createClients({ homeRegion: options.homeRegion }));
+}
+
+const HandlerEnvSchema = z.object({
+  POLICY_PATH: z.string().min(1).default('policies/default.yml'),
+  AWS_REGION: z.string().min(1),
+});
+
+/**
+ * A Lambda handler's runtime: built from the environment on first use and kept for the
+ * container's life. A build that fails (a policy that does not load) is tried again on the next
+ * invocation rather than cached.
+ *
+ * @example
+ * const runtime = lazyRuntime();
+ * const rt = await runtime(); // loads POLICY_PATH once per cold start
+ */
+export function lazyRuntime(): () => Promise<Runtime> {
+  let pending: Promise<Runtime> | undefined;
+  return () => {
+    pending ??= Promise.resolve()
+      .then(() => {
+        const env = HandlerEnvSchema.parse(process.env);
+        return createRuntime({ policyPath: env.POLICY_PATH, homeRegion: env.AWS_REGION });
+      })
+      .catch((error) => {
+        pending = undefined;
+        throw error;
+      });
+    return pending;
+  };
 }
 
 export function runtimeFor(loaded: LoadedPolicy, clients: AwsClients): Runtime {

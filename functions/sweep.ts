@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { observability, recordMetrics, withStack } from './middleware/stack.ts';
-import { createRuntime, type Runtime, runSweep, summarize } from './runtime.ts';
+import { lazyRuntime, runSweep, summarize } from './runtime.ts';
 
 /** An EventBridge schedule, or a manual invoke asking for a dry run. */
 export const SweepEventSchema = z.union([
@@ -13,20 +13,12 @@ export const SweepEventSchema = z.union([
   z.strictObject({ dryRun: z.boolean().optional() }),
 ]);
 
-const EnvSchema = z.object({
-  POLICY_PATH: z.string().min(1).default('policies/default.yml'),
-  AWS_REGION: z.string().min(1),
-});
-
 const obs = observability();
-let runtime: Promise<Runtime> | undefined;
+const runtime = lazyRuntime();
 
 /** Scheduled compliance sweep: parse, sweep, summarize. Policy and clients are built on the first call. */
 export const handler = withStack(SweepEventSchema, obs, async (event, context: Context) => {
-  const env = EnvSchema.parse(process.env);
-  runtime ??= createRuntime({ policyPath: env.POLICY_PATH, homeRegion: env.AWS_REGION });
-  const rt = await runtime;
-  const report = await runSweep(rt, {
+  const report = await runSweep(await runtime(), {
     trigger: 'schedule',
     dryRun: 'dryRun' in event && event.dryRun === true,
     remainingMs: () => context.getRemainingTimeInMillis(),

@@ -1,0 +1,36 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyError } from '../../functions/errors.ts';
+import { lazyRuntime } from '../../functions/runtime.ts';
+
+let dir: string;
+const saved = process.env.POLICY_PATH;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'runtime-'));
+});
+
+afterAll(async () => {
+  process.env.POLICY_PATH = saved;
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('lazyRuntime', () => {
+  it('reads the policy again after a failed load, then keeps the runtime it built', async () => {
+    const path = join(dir, 'policy.yml');
+    process.env.POLICY_PATH = path;
+    await writeFile(path, 'version: 1\nmode: enforce\nsharing:\n  allowedAcounts: []\n');
+    const runtime = lazyRuntime();
+
+    await expect(runtime()).rejects.toBeInstanceOf(PolicyError);
+
+    await writeFile(path, 'version: 1\nmode: enforce\n');
+    const first = await runtime();
+    const second = await runtime();
+
+    expect(first.loaded.policy.mode).toBe('enforce');
+    expect(second).toBe(first);
+  });
+});
