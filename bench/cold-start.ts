@@ -8,9 +8,13 @@ import { median } from './stats.ts';
 const run = promisify(execFile);
 
 // Timed from inside the fresh process, so Node's own start-up is left out: what is measured is
-// what the bundle adds to a cold start (parse, compile and run its module body).
-const IMPORT_AND_TIME = `const start = performance.now();
-await import(process.env.BENCH_BUNDLE);
+// what the bundle adds to a cold start (read, parse, compile and run its module body). The bundle
+// is loaded the way Lambda's runtime loads a handler: `require` for .cjs, `import()` for .mjs.
+const IMPORT_AND_TIME = `import { createRequire } from 'node:module';
+const bundle = process.env.BENCH_BUNDLE;
+const start = performance.now();
+if (bundle.endsWith('.cjs')) createRequire(import.meta.url)(new URL(bundle).pathname);
+else await import(bundle);
 process.stdout.write(String(performance.now() - start));
 process.exit(0);`;
 
