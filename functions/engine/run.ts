@@ -193,9 +193,13 @@ export async function runCompliance(
     await enforce(planned, ports, options.concurrency ?? 8, outOfTime, record);
   }
 
+  // A violation event is exactly a violation that outlived the run: it also decides `compliant`.
+  let violationsRemain = false;
   for (const entry of entries) {
     const e = violationEvent(options, entry.snapshot, entry.findings, entry.results);
-    if (e) await sink.push(e);
+    if (!e) continue;
+    violationsRemain = true;
+    await sink.push(e);
   }
   for (const err of inventoryErrors) {
     await sink.push(
@@ -210,7 +214,6 @@ export async function runCompliance(
   totals.deletions = countBy(results, 'delete');
   totals.failures = results.filter((r) => r.outcome === 'failed').length + inventoryErrors.length;
   truncated ||= results.some((r) => r.reason?.startsWith('time ran out'));
-  const violationsRemain = entries.some((e) => violationEvent(options, e.snapshot, e.findings, e.results));
   const compliant = !violationsRemain && totals.failures === 0 && !truncated;
   if (options.emitCompleted) {
     const summary = compliant ? 'compliant' : 'violations or failures remain';
