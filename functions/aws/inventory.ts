@@ -8,6 +8,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
 import { AwsResponseError } from '../errors.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
+import { tagMap } from '../policy/tags.ts';
 
 import { describeAllPages } from './pages.ts';
 
@@ -49,7 +50,7 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
     const who = access.AccountAlias === SUPPORT_ACCOUNT ? SUPPORT_ACCOUNT : access.AccountId;
     if (who) grants.push(who);
   }
-  const tags: Record<string, string> = {};
+  const tags = tagMap();
   for (const tag of raw.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
   const id = raw.SnapshotIdentifier ?? '';
   const cluster = raw.ClusterIdentifier;

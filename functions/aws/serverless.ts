@@ -8,6 +8,7 @@ import {
 import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
 import { AwsResponseError } from '../errors.ts';
+import { tagMap } from '../policy/tags.ts';
 import { type InventoryItem, judgeable } from './inventory.ts';
 
 /** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
@@ -85,7 +86,7 @@ export function toServerlessSnapshot(
 
 async function tagsOf(client: RedshiftServerlessClient, arn: string): Promise<Record<string, string>> {
   const out = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
-  const tags: Record<string, string> = {};
+  const tags = tagMap();
   for (const tag of out.tags ?? []) if (tag.key !== undefined) tags[tag.key] = tag.value ?? '';
   return tags;
 }

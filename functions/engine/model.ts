@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tagMapSchema } from '../policy/tags.ts';
 
 /**
  * The engine's plain-data model. Adapters map AWS responses into `Snapshot` (validated with
@@ -27,7 +28,8 @@ export const SnapshotSchema = z.object({
    * (the value to pass back to RevokeSnapshotAccess as AccountWithRestoreAccess).
    */
   grants: z.array(z.string()),
-  tags: z.record(z.string(), z.string()),
+  /** Tag key → value, prototype-free: AWS allows `__proto__` or `constructor` as a key. */
+  tags: tagMapSchema(z.string(), z.string()),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tagMapSchema } from './tags.ts';
 
 /**
  * The policy language. Every object is strict: an unknown key is an error, because a typo
@@ -70,11 +71,28 @@ export const GlobSchema = z.string().regex(GLOB, {
     `${show(issue.input)} is not an identifier glob (letters, digits, - _ . : and the wildcards * ?)`,
 });
 
-const TagsMatchSchema = z
-  .record(
-    z.string().min(1).max(128).regex(VISIBLE, { error: 'must not contain control or invisible characters' }),
-    z.string().max(256).regex(VISIBLE, { error: 'must not contain control or invisible characters' }),
-  )
+const INVISIBLE = 'must not contain control or invisible characters';
+
+// The tag map's keys and values are checked outside the parse's error map, so every check names
+// its own message (in the same words as the rest of the policy's messages).
+const TagKeySchema = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(128, { error: 'must be at most 128 characters' })
+  .regex(VISIBLE, { error: INVISIBLE });
+
+const TagValueSchema = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number' || typeof issue.input === 'boolean'
+        ? `must be text; write ${show(String(issue.input))} in quotes`
+        : 'must be text',
+  })
+  .max(256, { error: 'must be at most 256 characters' })
+  .regex(VISIBLE, { error: INVISIBLE });
+
+// Any tag key AWS accepts works here, `__proto__` included (see tagMapSchema).
+const TagsMatchSchema = tagMapSchema(TagKeySchema, TagValueSchema)
   .refine((tags) => Object.keys(tags).length > 0, { error: 'must name at least one tag' })
   .describe('Tags the snapshot must carry, each with exactly this value ("*": any value).');
 
