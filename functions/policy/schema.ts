@@ -19,6 +19,7 @@ const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
 // Identifiers and globs: the characters Redshift allows in identifiers, plus `*` and `?`.
 const GLOB = /^[A-Za-z0-9*?:_.-]{1,255}$/;
+const LOWERCASE_GLOB = /^[a-z0-9*?:_.-]{1,255}$/;
 // Tags are free text, but control and invisible formatting characters (bidi overrides, zero-width
 // spaces) would let a tag look like another one in a review.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -66,10 +67,27 @@ export const DateSchema = z
   .regex(DATE, { abort: true, error: (issue) => `${show(issue.input)} is not a date written YYYY-MM-DD` })
   .refine(isCalendarDate, { error: (issue) => `${show(issue.input)} is not a day of the calendar` });
 
-export const GlobSchema = z.string().regex(GLOB, {
-  error: (issue) =>
-    `${show(issue.input)} is not an identifier glob (letters, digits, - _ . : and the wildcards * ?)`,
-});
+function globMessage(input: unknown): string {
+  return `${show(input)} is not an identifier glob (letters, digits, - _ . : and the wildcards * ?)`;
+}
+
+export const GlobSchema = z.string().regex(GLOB, { error: (issue) => globMessage(issue.input) });
+
+/**
+ * A glob over names Redshift keeps in lowercase, so one with an uppercase letter can never match.
+ * CreateCluster: "Alphabetic characters must be lowercase"; CreateNamespace: "3-64 alphanumeric
+ * characters in lowercase". Snapshot identifiers and Serverless snapshot names carry no such
+ * rule in the API reference, so snapshot globs keep their case. One pattern (what an editor
+ * checks), two messages: the uppercase one says what to write instead.
+ */
+function lowercaseGlob(names: string) {
+  return z.string().regex(LOWERCASE_GLOB, {
+    error: (issue) =>
+      typeof issue.input === 'string' && GLOB.test(issue.input)
+        ? `${show(issue.input)} can never match: ${names} are lowercase (did you mean ${show(issue.input.toLowerCase())}?)`
+        : globMessage(issue.input),
+  });
+}
 
 const INVISIBLE = 'must not contain control or invisible characters';
 
@@ -115,9 +133,13 @@ export const AllowedAccountSchema = z.union(
 
 export const MatchSchema = z
   .strictObject({
-    cluster: GlobSchema.optional().describe('Glob over the provisioned cluster identifier.'),
+    cluster: lowercaseGlob('cluster identifiers')
+      .optional()
+      .describe('Glob over the provisioned cluster identifier (lowercase, like the identifiers).'),
     snapshot: GlobSchema.optional().describe('Glob over the snapshot identifier.'),
-    namespace: GlobSchema.optional().describe('Glob over the Redshift Serverless namespace.'),
+    namespace: lowercaseGlob('Redshift Serverless namespace names')
+      .optional()
+      .describe('Glob over the Redshift Serverless namespace (lowercase, like the names).'),
     tags: TagsMatchSchema.optional(),
   })
   .refine((m) => Object.values(m).some((v) => v !== undefined), {

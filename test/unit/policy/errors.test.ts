@@ -149,6 +149,20 @@ retention:
     expect(issuesOf(exemption('snapshot: "*", tags: { hold: legal }'))).toEqual([]);
   });
 
+  it('rejects a cluster or namespace glob with an uppercase letter, which can never match', () => {
+    expect(issuesOf(rules('{ cluster: "Finance-*" }', '{ namespace: "Sales?" }'))).toEqual([
+      '4:27 sharing.rules[0].match.cluster: "Finance-*" can never match: cluster identifiers are lowercase (did you mean "finance-*"?)',
+      '5:29 sharing.rules[1].match.namespace: "Sales?" can never match: Redshift Serverless namespace names are lowercase (did you mean "sales?"?)',
+    ]);
+  });
+
+  it('keeps the case of snapshot globs, which the API does not lowercase', () => {
+    expect(issuesOf(rules('{ snapshot: "Nightly-*" }'))).toEqual([]);
+    expect(
+      issuesOf('version: 1\nexemptions:\n  - { snapshot: "Legal-*", reason: r, until: 2027-01-01 }\n'),
+    ).toEqual([]);
+  });
+
   it.each([
     ['version: 2\n', '1:10 version: must be 1'],
     ['version: "1"\n', '1:10 version: must be 1'],
