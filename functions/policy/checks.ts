@@ -3,6 +3,7 @@ import {
   type AllowedAccount,
   ExemptionSchema,
   MAX_LIST,
+  type Match,
   MatchSchema,
   type Policy,
 } from './schema.ts';
@@ -77,11 +78,28 @@ function duplicateAccounts(source: PolicySource, base: string, entries: unknown)
   return issues;
 }
 
+const EXEMPTION_KEYS = new Set(Object.keys(ExemptionSchema.shape));
+
+/**
+ * What an exemption matches, read from its criteria alone, so a mistake in its `reason` or
+ * `until` does not hide that it would exempt everything. `undefined` when a criterion is itself
+ * invalid (its own error says so) or the entry has an unknown key, which may be a misspelt
+ * criterion (`tag:`): then what it was meant to match is unknown.
+ */
+function exemptionCriteria(raw: unknown): Partial<Match> | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  if (Object.keys(raw).some((key) => !EXEMPTION_KEYS.has(key))) return undefined;
+  const { snapshot, tags } = ExemptionSchema.shape;
+  const parsedSnapshot = snapshot.safeParse(at(raw, 'snapshot'));
+  const parsedTags = tags.safeParse(at(raw, 'tags'));
+  if (!parsedSnapshot.success || !parsedTags.success) return undefined;
+  return { snapshot: parsedSnapshot.data, tags: parsedTags.data };
+}
+
 function exemptionIssues(source: PolicySource): Located[] {
   return list(at(source.value, 'exemptions')).flatMap((raw, i) => {
-    const parsed = ExemptionSchema.safeParse(raw);
-    if (!parsed.success || !matchesEverything({ snapshot: parsed.data.snapshot, tags: parsed.data.tags }))
-      return [];
+    const criteria = exemptionCriteria(raw);
+    if (criteria === undefined || !matchesEverything(criteria)) return [];
     return [
       located(
         source,

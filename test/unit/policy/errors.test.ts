@@ -149,6 +149,32 @@ retention:
     expect(issuesOf(exemption('snapshot: "*", tags: { hold: legal }'))).toEqual([]);
   });
 
+  it('reports every problem of one exemption at once: a bad date does not hide a glob that exempts everything', () => {
+    const exemption = (e: string) => `version: 1\nexemptions:\n  - { snapshot: "*", ${e} }\n`;
+    expect(issuesOf(exemption('reason: r, until: 2027-02-30'))).toEqual([
+      '3:17 exemptions[0].snapshot: would exempt every snapshot; name a narrower glob or tags',
+      '3:40 exemptions[0].until: "2027-02-30" is not a day of the calendar',
+    ]);
+    expect(issuesOf(exemption('reason: "", until: 2027-01-01, covers: []'))).toEqual([
+      '3:17 exemptions[0].snapshot: would exempt every snapshot; name a narrower glob or tags',
+      '3:30 exemptions[0].reason: must say why the snapshot is exempt',
+      '3:61 exemptions[0].covers: must not be empty',
+    ]);
+    expect(issuesOf(exemption('reason: r'))).toEqual([
+      '3:5 exemptions[0].until: is required',
+      '3:17 exemptions[0].snapshot: would exempt every snapshot; name a narrower glob or tags',
+    ]);
+  });
+
+  it('does not call an exemption with a misspelt criterion one that exempts everything', () => {
+    // `tag:` was meant to narrow the glob: the typo is the one problem to report.
+    expect(
+      issuesOf(
+        'version: 1\nexemptions:\n  - { snapshot: "*", tag: { a: b }, reason: r, until: 2027-01-01 }\n',
+      ),
+    ).toEqual(['3:22 exemptions[0]: unknown key "tag" (did you mean "tags"?)']);
+  });
+
   it('rejects a cluster or namespace glob with an uppercase letter, which can never match', () => {
     expect(issuesOf(rules('{ cluster: "Finance-*" }', '{ namespace: "Sales?" }'))).toEqual([
       '4:27 sharing.rules[0].match.cluster: "Finance-*" can never match: cluster identifiers are lowercase (did you mean "finance-*"?)',
