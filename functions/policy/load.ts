@@ -136,15 +136,20 @@ export async function loadPolicy(path: string, options: LoadOptions = {}): Promi
 
 /**
  * The line `path` is written on, or its nearest written ancestor's (a default the file leaves out
- * is cited at the section that would hold it); 1 when nothing matches.
+ * is cited at the section that would hold it). `undefined` when not even its top-level key is in
+ * the file, e.g. the global allowlist of a policy without `sharing`: what decided is the policy's
+ * default, which has no line, and a report points at the policy as a whole.
  *
  * @example
  * lineOf(loaded, 'retention.manual.maxAgeDays'); // the line of maxAgeDays, or of retention.manual
+ * lineOf(parsePolicy('version: 1\n', 'p.yml'), 'sharing.allowedAccounts'); // undefined
  */
-export function lineOf(loaded: Pick<LoadedPolicy, 'lines'>, path: string): number {
-  for (let p = path; ; p = parentPath(p)) {
+export function lineOf(loaded: Pick<LoadedPolicy, 'lines'>, path: string): number | undefined {
+  // The document itself ('') is written too, on its first line, but citing it would name a line
+  // that says nothing about the rule.
+  for (let p = path; p !== ''; p = parentPath(p)) {
     const line = Object.hasOwn(loaded.lines, p) ? loaded.lines[p] : undefined;
     if (line !== undefined) return line;
-    if (p === '') return 1;
   }
+  return undefined;
 }

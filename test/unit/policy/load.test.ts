@@ -152,17 +152,25 @@ sharing:
 });
 
 describe('lineOf', () => {
-  it('gives the line of a path, else of its nearest written ancestor, else 1', () => {
+  it('gives the line of a path, else of its nearest written ancestor', () => {
     // Prepare
     const loaded = parsePolicy(POLICY, 'p.yml', { now: NOW });
 
     // Act & Assess
     expect(lineOf(loaded, 'sharing.rules[1]')).toBe(11);
     expect(lineOf(loaded, 'retention.manual.maxRetentionDays')).toBe(14);
-    expect(lineOf(loaded, 'safety.maxRevocationsPerRun')).toBe(2);
     expect(lineOf(loaded, 'exemptions[0].covers')).toBe(17);
-    expect(lineOf(loaded, '__proto__')).toBe(2);
-    expect(lineOf({ lines: {} }, 'mode')).toBe(1);
+  });
+
+  it('gives no line for a default whose section the file leaves out, rather than the first line', () => {
+    // Prepare: the document starts on line 2, after the comment; there is no safety section.
+    const loaded = parsePolicy(POLICY, 'p.yml', { now: NOW });
+
+    // Act & Assess
+    expect(lineOf(loaded, 'safety.maxRevocationsPerRun')).toBeUndefined();
+    expect(lineOf(loaded, '__proto__')).toBeUndefined();
+    expect(lineOf(parsePolicy('version: 1\n', 'p.yml'), 'sharing.allowedAccounts')).toBeUndefined();
+    expect(lineOf({ lines: {} }, 'mode')).toBeUndefined();
   });
 });
 
