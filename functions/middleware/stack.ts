@@ -14,10 +14,12 @@ export type Observability = { logger: Logger; metrics: Metrics };
 
 /** Built once per cold start by each handler module. */
 export function observability(): Observability {
-  return {
-    logger: new Logger({ serviceName: SERVICE }),
-    metrics: new Metrics({ namespace: 'RedshiftSnapshotGuard', serviceName: SERVICE }),
-  };
+  const logger = new Logger({ serviceName: SERVICE });
+  // Metrics' own warnings (e.g. "No application metrics to publish" after a rejected event) go
+  // through the function's logger: structured like every other log line, and at its log level,
+  // instead of raw text on stderr.
+  const metrics = new Metrics({ namespace: 'RedshiftSnapshotGuard', serviceName: SERVICE, logger });
+  return { logger, metrics };
 }
 
 type Issue = z.core.$ZodIssue;
