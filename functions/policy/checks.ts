@@ -125,6 +125,30 @@ export function policyIssues(source: PolicySource): Located[] {
       duplicateAccounts(source, `sharing.rules[${i}].allowedAccounts`, at(rule, 'allowedAccounts')),
     ),
     ...exemptionIssues(source),
+    ...organizationIssues(source),
+  ];
+}
+
+/** Accounts listed twice, and an account both listed and excluded (which of the two was meant?). */
+function organizationIssues(source: PolicySource): Located[] {
+  const accounts = at(source.value, 'organization', 'accounts');
+  const excluded = list(at(source.value, 'organization', 'excludeAccounts'));
+  const listed = new Map<unknown, number>(list(accounts).map((account, i) => [account, i]));
+  return [
+    ...duplicateAccounts(source, 'organization.accounts', accounts),
+    ...duplicateAccounts(source, 'organization.excludeAccounts', excluded),
+    ...excluded.flatMap((account, i) => {
+      const index = typeof account === 'string' ? listed.get(account) : undefined;
+      if (index === undefined) return [];
+      const line = positionOf(source, `organization.accounts[${index}]`).line;
+      return [
+        located(
+          source,
+          `organization.excludeAccounts[${i}]`,
+          `"${account}" is also listed in organization.accounts (line ${line}); list it in one place`,
+        ),
+      ];
+    }),
   ];
 }
 

@@ -245,6 +245,63 @@ export const EventsSchema = z.strictObject({
     .default('redshift-snapshot-guard'),
 });
 
+/** The role organisation mode assumes in each member account unless the policy names another. */
+export const DEFAULT_MEMBER_ROLE = 'RedshiftSnapshotGuardMember';
+
+// IAM role names and STS external ids, as AssumeRole's API reference constrains them.
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const EXTERNAL_ID = /^[A-Za-z0-9+=,.@:/_-]{2,1224}$/;
+
+const AccountListSchema = z.array(AccountIdSchema).max(MAX_LIST);
+
+/**
+ * Organisation mode: one deployment (the hub) sweeps and watches every member account, assuming
+ * `roleName` in each. Without this block the product guards its own account only.
+ */
+export const OrganizationSchema = z.strictObject({
+  accounts: z
+    .union([
+      // A string with a pattern rather than a literal, so that a list with a bad entry is reported
+      // at that entry (a literal would make every list "match no accepted form").
+      z
+        .string()
+        .regex(/^all$/, {
+          error: (issue) =>
+            `${show(issue.input)} must be "all" or a list of 12-digit account ids (did you mean "all"?)`,
+        })
+        .transform(() => 'all' as const),
+      AccountListSchema.min(1),
+    ])
+    .default('all')
+    .describe('"all": every ACTIVE account AWS Organizations lists; or a list of 12-digit account ids.'),
+  excludeAccounts: AccountListSchema.default([]).describe('Accounts never swept nor watched.'),
+  roleName: z
+    .string()
+    .regex(ROLE_NAME, { error: (issue) => `${show(issue.input)} is not an IAM role name` })
+    .default(DEFAULT_MEMBER_ROLE)
+    .describe('The role assumed in each member account (member/member-account.yml creates it).'),
+  externalId: z
+    .string()
+    .regex(EXTERNAL_ID, {
+      error: 'must be 2 to 1224 letters, digits or + = , . @ : / _ - (what AssumeRole accepts)',
+    })
+    .optional()
+    .describe('Sent with every AssumeRole; the member role trusts the hub only with it.'),
+  maxConcurrency: z
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 1000' })
+    .max(1000, { error: 'must be between 1 and 1000' })
+    .default(10)
+    .describe('Account-region sweeps at once.'),
+  safetyScope: z
+    .enum(['run', 'account-region'])
+    .default('run')
+    .describe(
+      'What safety.max*PerRun count: the whole organisation run (default), or each account-region alone.',
+    ),
+});
+
 export const PolicySchema = z.strictObject({
   // A missing version falls through to the generic "is required".
   version: z.literal(1, { error: (issue) => (issue.input === undefined ? undefined : 'must be 1') }),
@@ -269,6 +326,9 @@ export const PolicySchema = z.strictObject({
     .describe('Snapshots the policy leaves alone until a date, each with a reason.'),
   safety: SafetySchema.default({ maxRevocationsPerRun: 50, maxDeletionsPerRun: 5 }),
   events: EventsSchema.default({ busName: 'snapshot-compliance', source: 'redshift-snapshot-guard' }),
+  organization: OrganizationSchema.optional().describe(
+    'Organisation mode: sweep and watch every member account from this one deployment.',
+  ),
 });
 
 /** A policy as written in YAML (defaults not yet applied). */
@@ -279,3 +339,4 @@ export type AllowedAccount = z.output<typeof AllowedAccountSchema>;
 export type SharingRule = z.output<typeof SharingRuleSchema>;
 export type Match = z.output<typeof MatchSchema>;
 export type Exemption = z.output<typeof ExemptionSchema>;
+export type Organization = z.output<typeof OrganizationSchema>;

@@ -94,7 +94,7 @@ sharing:
     // Assess
     expect(issues).toHaveLength(101);
     expect(issues[0]).toBe(
-      '2:1 unknown key "k0" (expected one of version, mode, regions, sharing, retention, exemptions, safety, events)',
+      '2:1 unknown key "k0" (expected one of version, mode, regions, sharing, retention, exemptions, safety, events, organization)',
     );
     expect(issues[100]).toBe('102:1 and 4900 more problems');
   });
@@ -105,7 +105,7 @@ sharing:
 
     // Assess
     expect(issues).toEqual([
-      '2:1 unknown key "__proto__" (expected one of version, mode, regions, sharing, retention, exemptions, safety, events)',
+      '2:1 unknown key "__proto__" (expected one of version, mode, regions, sharing, retention, exemptions, safety, events, organization)',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
