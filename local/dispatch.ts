@@ -46,7 +46,7 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   deps.calls.increment(key);
 
   const arrived = performance.now();
-  const { delayMs, outcome } = deps.faults.decide(key, (name) => paramOf(routed, name));
+  const { delayMs, outcome } = deps.faults.decide(key, (name) => paramOf(routed, name), ctx.account);
   const reply = answer(routed, outcome, ctx, key, req, res);
   // Injected latency is a deadline from arrival, as a real service's latency includes its own
   // work: the stand-in's time building the answer must not add to it.

@@ -20,6 +20,11 @@ export const faultRuleSchema = z.strictObject({
    * form fields for query services (Redshift), top-level string fields for JSON services.
    */
   params: z.record(z.string().min(1), z.string()).optional(),
+  /** Only calls made as this account (its access key's account, e.g. an assumed member role). */
+  account: z
+    .string()
+    .regex(/^[0-9]{12}$/)
+    .optional(),
   /** The rule applies for this many ms from when it is configured, then never again. */
   activeForMs: count.optional(),
   latencyMs: count.optional(),

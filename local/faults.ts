@@ -83,8 +83,11 @@ export class FaultControl {
     this.random = createRandom(this.seed);
   }
 
-  /** What to do with one incoming call to `action` ('service.Action'); `param` reads its request. */
-  decide(action: string, param: ParamLookup = () => undefined): FaultDecision {
+  /**
+   * What to do with one incoming call to `action` ('service.Action'); `param` reads its request,
+   * `account` is who makes it.
+   */
+  decide(action: string, param: ParamLookup = () => undefined, account?: string): FaultDecision {
     let delayMs = 0;
     let outcome = OK;
     const now = this.now();
@@ -92,6 +95,7 @@ export class FaultControl {
       const { rule } = live;
       if (!matches(rule.action, action) || now >= live.expiresAt) continue;
       if (!paramsMatch(rule.params, param)) continue;
+      if (rule.account !== undefined && rule.account !== account) continue;
       delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? this.random.next() * rule.jitterMs : 0);
       if (outcome !== OK) continue;
       outcome = this.fire(live);

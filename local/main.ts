@@ -16,8 +16,22 @@ const USAGE = `Usage: npm run local -- [options]
   --accounts <list>       Access key to account map: AKID=123456789012,AKID2=210987654321
   --event-bus <name>      An event bus that exists everywhere (repeatable).
   --reject-unknown-bus    Fail PutEvents entries for missing buses instead of dropping them.
+  --org-accounts <list>   An AWS Organization: the caller's account (unknown keys) is the
+                          management account, with these members: 111111111111,222222222222.
+                          Answers ListAccounts and AssumeRole into each member's role.
+  --org-accounts-without-role <list>
+                          Members that do not hold the member role (AssumeRole: AccessDenied).
+  --org-accounts-suspended <list>
+                          Members listed as SUSPENDED.
+  --member-role <name>    The member role's name. Default RedshiftSnapshotGuardMember.
+  --org-external-id <id>  The member role trusts the hub only with this external id.
   -h, --help              Show this help.
 `;
+
+const accountList = z
+  .string()
+  .regex(/^[0-9]{12}(,[0-9]{12})*$/, 'expected 12-digit account ids separated by commas')
+  .transform((v) => v.split(','));
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const rate = z.coerce.number().min(0).max(1);
@@ -55,6 +69,17 @@ const flagsSchema = z.strictObject({
     }),
   'event-bus': z.array(z.string().min(1)).default([]),
   'reject-unknown-bus': z.boolean().default(false),
+  'org-accounts': accountList.optional(),
+  'org-accounts-without-role': accountList.optional(),
+  'org-accounts-suspended': accountList.optional(),
+  'member-role': z
+    .string()
+    .regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'expected an IAM role name')
+    .optional(),
+  'org-external-id': z
+    .string()
+    .regex(/^[A-Za-z0-9+=,.@:/_-]{2,1224}$/, 'expected 2-1224 characters an external id may hold')
+    .optional(),
   help: z.boolean().default(false),
 });
 
@@ -80,6 +105,11 @@ function readFlags(): z.output<typeof flagsSchema> {
         accounts: { type: 'string' },
         'event-bus': { type: 'string', multiple: true },
         'reject-unknown-bus': { type: 'boolean' },
+        'org-accounts': { type: 'string' },
+        'org-accounts-without-role': { type: 'string' },
+        'org-accounts-suspended': { type: 'string' },
+        'member-role': { type: 'string' },
+        'org-external-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -94,6 +124,14 @@ function readFlags(): z.output<typeof flagsSchema> {
 }
 
 const flags = readFlags();
+const orgOnly = [
+  'org-accounts-without-role',
+  'org-accounts-suspended',
+  'member-role',
+  'org-external-id',
+] as const;
+const stray = orgOnly.find((f) => flags[f] !== undefined);
+if (stray && !flags['org-accounts']) fail(`--${stray} needs --org-accounts`);
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
@@ -106,6 +144,17 @@ const options: LocalAwsOptions = {
   accounts: flags.accounts,
   eventBuses: flags['event-bus'],
   unknownEventBus: flags['reject-unknown-bus'] ? 'reject' : 'accept',
+  ...(flags['org-accounts']
+    ? {
+        organization: {
+          members: flags['org-accounts'],
+          withoutRole: flags['org-accounts-without-role'] ?? [],
+          suspended: flags['org-accounts-suspended'] ?? [],
+          ...(flags['member-role'] ? { roleName: flags['member-role'] } : {}),
+          ...(flags['org-external-id'] ? { externalId: flags['org-external-id'] } : {}),
+        },
+      }
+    : {}),
   ...(flags.seed === undefined ? {} : { seed: flags.seed }),
   ...(flags['latency-ms'] === undefined ? {} : { latencyMs: flags['latency-ms'] }),
   ...(flags['jitter-ms'] === undefined ? {} : { jitterMs: flags['jitter-ms'] }),
@@ -118,7 +167,19 @@ const aws = await startLocalAws(options).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `port ${flags.port} is already in use` : error.message),
 );
 const counts = aws.store.counts();
-console.log(`Local AWS (Redshift, EventBridge, STS) listening on ${aws.endpoint}
+const org = aws.organization;
+const orgLine = org
+  ? `\nOrganization: management ${org.management}; members ${org
+      .list()
+      .filter((a) => a.id !== org.management)
+      .map((a) => `${a.id}${a.status === 'ACTIVE' ? '' : ` (${a.status})`}`)
+      .join(', ')}; member role ${org.roleName}${
+      flags['org-accounts-without-role']?.length
+        ? ` (missing in ${flags['org-accounts-without-role'].join(', ')})`
+        : ''
+    }\nSeed a member: curl -X POST ${aws.endpoint}/_local/seed -d '{"count":100,"account":"<member id>"}'`
+  : '';
+console.log(`Local AWS (Redshift, EventBridge, STS${org ? ', Organizations' : ''}) listening on ${aws.endpoint}
 
 Point the AWS SDK at it:
   export AWS_ENDPOINT_URL=${aws.endpoint}
@@ -127,7 +188,7 @@ Point the AWS SDK at it:
   export AWS_SECRET_ACCESS_KEY=local
 
 State: ${counts.snapshots} snapshots, ${counts.clusters} clusters${flags.seed === undefined ? '' : ` (seed ${flags.seed})`}
-Inspect: ${aws.endpoint}/_local/calls  ${aws.endpoint}/_local/events  ${aws.endpoint}/_local/state
+Inspect: ${aws.endpoint}/_local/calls  ${aws.endpoint}/_local/events  ${aws.endpoint}/_local/state${orgLine}
 Stop with Ctrl+C.`);
 
 const shutdown = () => {

@@ -10,6 +10,8 @@ import { FaultControl } from './faults.ts';
 import { applyFleet, type FleetPlan, type FleetStats, fleetStats, generateFleet } from './fleet.ts';
 import { DEMO, demoPlans } from './fleet-demo.ts';
 import { inspect, type SeededFleet, type SeedRequest } from './inspect.ts';
+import { organizationsService } from './organizations/service.ts';
+import { type OrganizationOptions, OrganizationState } from './organizations/state.ts';
 import type { SortCache } from './redshift/describe.ts';
 import { redshiftService } from './redshift/service.ts';
 import { RedshiftStore } from './redshift/store.ts';
@@ -22,6 +24,7 @@ export type { ReceivedEvent } from './events/store.ts';
 export type { FaultRule, FaultSpec } from './fault-spec.ts';
 export type { FaultControl } from './faults.ts';
 export type { SeededFleet, SeedRequest } from './inspect.ts';
+export type { AssumedSession, OrganizationOptions, OrganizationState } from './organizations/state.ts';
 export type { RedshiftStore as Store } from './redshift/store.ts';
 export type { ServerlessStore } from './serverless/store.ts';
 
@@ -47,6 +50,11 @@ export interface LocalAwsOptions {
   unknownEventBus?: UnknownBusMode;
   /** Buses that exist in every account and region besides `default`. */
   eventBuses?: string[];
+  /**
+   * An AWS Organization: the management account (the caller of unknown keys) and its members.
+   * Enables ListAccounts and AssumeRole into each member's role.
+   */
+  organization?: OrganizationOptions;
 }
 
 export interface LocalAws {
@@ -65,6 +73,8 @@ export interface LocalAws {
   /** Redshift Serverless namespaces and snapshots; Redshift's sharing calls reach them by ARN. */
   readonly serverless: ServerlessStore;
   seedFleet(request: SeedRequest): SeededFleet[];
+  /** The organisation, when started with one: its accounts and every AssumeRole made. */
+  readonly organization: OrganizationState | undefined;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -75,14 +85,19 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const faults = new FaultControl(baseRule(options), options.faultSeed ?? 1);
   const calls = new CallCounter();
   const sortCache: SortCache = new Map();
+  // Mutable: AssumeRole adds the keys it issues, each acting as its member account.
+  const accounts: Record<string, string> = { ...options.accounts };
+  const organization = options.organization
+    ? new OrganizationState(options.organization, accounts)
+    : undefined;
   // One entry per service.
   const services: ServiceDefinition[] = [
     redshiftService({ store, faults, sortCache, arnSnapshots: serverless }),
     serverlessService({ store: serverless }),
-    stsService(),
+    stsService(organization),
+    organizationsService(organization),
     eventsService({ events: eventStore, faults, unknownBus: options.unknownEventBus ?? 'accept' }),
   ];
-  const accounts = options.accounts ?? {};
 
   const seedFleet = (request: SeedRequest): SeededFleet[] => {
     const seeded: { plan: FleetPlan; stats: FleetStats }[] = [];
@@ -164,6 +179,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     store,
     serverless,
     seedFleet,
+    organization,
   };
 }
 

@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { RedshiftClient, type RedshiftClientConfig } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -23,6 +23,8 @@ export type ClientOptions = {
   maxAttempts?: number;
   /** Per-request socket timeout; a hung call is abandoned and retried. */
   requestTimeoutMs?: number;
+  /** Organisation mode: a member account's assumed-role credentials; otherwise the standard chain. */
+  credentials?: RedshiftClientConfig['credentials'];
 };
 
 export function createClients(options: ClientOptions): AwsClients {
@@ -35,6 +37,7 @@ export function createClients(options: ClientOptions): AwsClients {
       throwOnRequestTimeout: true,
       connectionTimeout: 3_000,
     },
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const redshift = new Map<string, RedshiftClient>();
   const serverless = new Map<string, RedshiftServerlessClient>();

@@ -14,6 +14,10 @@ export const DETAIL_TYPES = {
   blastRadius: 'Blast Radius Exceeded',
   inventoryFailed: 'Inventory Failed',
   completed: 'Compliance Sweep Completed',
+  /** Organisation mode: a member account whose role could not be assumed, or that is not active. */
+  unreachable: 'Account Unreachable',
+  /** Organisation mode: one per run, with the totals and every account-region that failed. */
+  organizationCompleted: 'Organization Sweep Completed',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -51,6 +55,26 @@ const TotalsSchema = z.object({
   failures: z.number(),
 });
 
+/** An account-region an organisation run could not sweep, and why. */
+const OrganizationFailureSchema = z.object({
+  account: z.string(),
+  /** Absent when the whole account was out of reach (not active, not in the organisation). */
+  region: z.string().optional(),
+  detailType: z.enum(['Account Unreachable', 'Inventory Failed']),
+  reason: z.string(),
+});
+
+const OrganizationDetailSchema = z.object({
+  /** Member accounts the run planned to sweep, and the account-regions that made. */
+  accounts: z.number(),
+  accountRegions: z.number(),
+  /** Account-regions read to the end. */
+  swept: z.number(),
+  /** At most MAX_FAILURES_PER_EVENT; `moreFailures` counts the rest. */
+  failures: z.array(OrganizationFailureSchema),
+  moreFailures: z.number().optional(),
+});
+
 export const EventDetailSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runId: z.string(),
@@ -76,6 +100,8 @@ export const EventDetailSchema = z.object({
   /** Why: the finding, the AWS error, or the limit that stopped the run. */
   reason: z.string(),
   totals: TotalsSchema.optional(),
+  /** `Organization Sweep Completed` only: what the organisation run reached and what it did not. */
+  organization: OrganizationDetailSchema.optional(),
   time: z.string(),
 });
 export type EventDetail = z.infer<typeof EventDetailSchema>;
@@ -84,3 +110,6 @@ export type ComplianceEvent = { detailType: DetailType; detail: EventDetail };
 
 /** A violation event lists at most this many findings, keeping each entry far below PutEvents' 256 KB. */
 export const MAX_FINDINGS_PER_EVENT = 50;
+
+/** An organisation summary names at most this many failed account-regions (each is its own event too). */
+export const MAX_FAILURES_PER_EVENT = 200;

@@ -1,0 +1,41 @@
+import { ListAccountsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AwsResponseError } from '../errors.ts';
+
+/** A member account as AWS Organizations lists it. */
+export type OrgAccount = { id: string; status: string };
+
+/** ListAccounts returns at most 20 accounts a page. */
+export const ACCOUNTS_PAGE_SIZE = 20;
+
+/**
+ * Every account in the organisation, one ListAccounts page (≤ 20) at a time. Only the management
+ * account or a delegated administrator may call it. `State` (2025) supersedes `Status`; either
+ * is read, so a response from before or after the change is judged the same way.
+ *
+ * @example
+ * const accounts = await listOrganizationAccounts(new OrganizationsClient({ region: 'us-east-1' }));
+ * accounts.filter((a) => a.status === 'ACTIVE');
+ */
+export async function listOrganizationAccounts(client: OrganizationsClient): Promise<OrgAccount[]> {
+  const accounts: OrgAccount[] = [];
+  let token: string | undefined;
+  do {
+    const out = await client.send(
+      new ListAccountsCommand({ MaxResults: ACCOUNTS_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
+    );
+    for (const raw of out.Accounts ?? []) {
+      if (!raw.Id || !/^[0-9]{12}$/.test(raw.Id)) {
+        throw new AwsResponseError(
+          `ListAccounts returned an account without a usable id (${String(raw.Id)})`,
+        );
+      }
+      accounts.push({ id: raw.Id, status: String(raw.State ?? raw.Status ?? 'UNKNOWN') });
+    }
+    // A token equal to the one sent would page forever.
+    if (out.NextToken && out.NextToken === token) {
+      throw new AwsResponseError('ListAccounts returned the same NextToken twice');
+    }
+    token = out.NextToken;
+  } while (token);
+  return accounts;
+}
