@@ -5,6 +5,7 @@ import { jsonReport, type ReportSource, renderReport } from '../engine/report.ts
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../events/cloudtrail.ts';
 import { describeIssue } from '../middleware/stack.ts';
+import { handleMemberEventOnce } from '../org/event.ts';
 import { runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import {
@@ -68,7 +69,11 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
   const regions = opts.region.length > 0 ? opts.region : undefined;
   try {
     const rt = runtimeFor(loaded, createClients({ homeRegion }));
-    const result = await runSnapshotEvent(rt, event, { dryRun: opts.dryRun, regions });
+    const request = { dryRun: opts.dryRun, regions };
+    // Organisation mode: the event is a member's, handled as the hub's event function would.
+    const result = loaded.policy.organization
+      ? await handleMemberEventOnce(rt, event, request)
+      : await runSnapshotEvent(rt, event, request);
     const source = reportSource(loaded, [event.detail.awsRegion]);
     print(result, source, opts.json, io);
     return result.report.compliant ? EXIT.compliant : EXIT.notCompliant;

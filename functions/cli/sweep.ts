@@ -3,6 +3,7 @@ import { createClients } from '../aws/clients.ts';
 import { jsonReport, renderReport } from '../engine/report.ts';
 import { runSweep, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
+import { organizationSweepCli } from './org-sweep.ts';
 import {
   EXIT,
   loadPolicyFor,
@@ -23,6 +24,7 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
   if (!opts) return EXIT.badInput;
   const loaded = await loadPolicyFor(opts.policy, io);
   if (!loaded) return EXIT.badInput;
+  if (loaded.policy.organization) return organizationSweepCli(loaded, opts, io);
   const env = io.env ?? process.env;
   const homeRegion =
     env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? opts.region[0] ?? loaded.policy.regions?.[0] ?? 'us-east-1';

@@ -4,6 +4,16 @@ import { AwsResponseError } from '../errors.ts';
 /** A member account as AWS Organizations lists it. */
 export type OrgAccount = { id: string; status: string };
 
+/**
+ * Where AWS Organizations answers for the hub's partition: it is a global service with one
+ * endpoint per partition.
+ */
+export function organizationsRegion(homeRegion: string): string {
+  if (homeRegion.startsWith('cn-')) return 'cn-northwest-1';
+  if (homeRegion.startsWith('us-gov-')) return 'us-gov-west-1';
+  return 'us-east-1';
+}
+
 /** ListAccounts returns at most 20 accounts a page. */
 export const ACCOUNTS_PAGE_SIZE = 20;
 

@@ -50,16 +50,25 @@ export type OrganizationReport = {
 /**
  * The member access of one run: one AssumeRole per account (shared by its regions, kept for the
  * run), and clients acting as the member per item.
+ *
+ * @example
+ * const access = runAccess(loaded, hub, runId);
+ * await access.credentials('111111111111'); // AssumeRole once; later calls for that account reuse it
  */
-export function runAccess(deps: OrganizationRunDeps, runId: string): MemberAccess {
-  const org = deps.loaded.policy.organization;
+export function runAccess(
+  loaded: LoadedPolicy,
+  hub: AwsClients,
+  runId: string,
+  options?: Omit<ClientOptions, 'homeRegion' | 'credentials'>,
+): MemberAccess {
+  const org = loaded.policy.organization;
   if (!org) throw new Error('the policy has no organization block');
   const role = { roleName: org.roleName, externalId: org.externalId };
   return {
     credentials: credentialsPerAccount((account) =>
-      assumeMemberRole(deps.hub.sts, account, role, runId, deps.hub.homeRegion),
+      assumeMemberRole(hub.sts, account, role, runId, hub.homeRegion),
     ),
-    clients: (credentials, region) => memberClients(deps.hub, credentials, region, deps.memberClientOptions),
+    clients: (credentials, region) => memberClients(hub, credentials, region, options),
   };
 }
 
@@ -87,7 +96,7 @@ export async function runOrganization(
     trigger: request.trigger,
   };
   const plan = planRun(org, request.regions, await listOrganizationAccounts(deps.organizations), run);
-  const access = runAccess(deps, run.runId);
+  const access = runAccess(deps.loaded, deps.hub, run.runId, deps.memberClientOptions);
   const timeout = deps.itemTimeoutMs ?? ITEM_TIMEOUT_MS;
   const work = async (item: WorkItem) => {
     const deadline = Date.now() + timeout;

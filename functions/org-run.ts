@@ -1,0 +1,65 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { observability, withStack } from './middleware/stack.ts';
+import { finalResults, finishRun, hubContext } from './org/finish.ts';
+import { gate } from './org/gate.ts';
+import { AccountNoteSchema, GateSchema, RunSchema, WorkResultSchema } from './org/model.ts';
+import { hubPublisher } from './org/publish.ts';
+import { lazyRuntime } from './runtime.ts';
+
+/** A Map state's gathered output: one entry per item, each parsed on its own (see finalResults). */
+const Results = z.array(z.unknown()).max(100_000);
+const Item = z.strictObject({ account: z.string(), region: z.string() });
+
+/** The two steps of the state machine that look at every item at once. */
+export const OrgStepSchema = z.discriminatedUnion('step', [
+  z.strictObject({ step: z.literal('gate'), run: RunSchema, results: Results }),
+  z.strictObject({
+    step: z.literal('finish'),
+    run: RunSchema,
+    accounts: z.number().int().min(0),
+    items: z.array(Item).max(100_000),
+    unreachable: z.array(AccountNoteSchema),
+    swept: Results,
+    gate: GateSchema,
+    enforced: Results,
+  }),
+]);
+
+const obs = observability();
+const runtime = lazyRuntime();
+
+/**
+ * Organisation mode, between and after the Distributed Maps: `gate` checks the run's safety
+ * limits over every held account-region; `finish` publishes the run's summary events.
+ */
+export const handler = withStack(OrgStepSchema, obs, async (input, context: Context) => {
+  obs.logger.appendKeys({ runId: input.run.runId, step: input.step });
+  const rt = await runtime();
+  const policy = rt.loaded.policy;
+  if (input.step === 'gate') {
+    const parsed = input.results.flatMap((r) => {
+      const p = WorkResultSchema.safeParse(r);
+      return p.success ? [p.data] : [];
+    });
+    const decision = gate(policy, parsed);
+    obs.logger.info('run gated', {
+      phase: decision.phase,
+      planned: decision.planned,
+      held: decision.held.length,
+    });
+    return decision;
+  }
+  const hubAccount = context.invokedFunctionArn.split(':')[4] ?? '';
+  const summary = await finishRun(hubPublisher(rt.clients, policy), {
+    context: hubContext(policy, hubAccount, input.run),
+    homeRegion: rt.clients.homeRegion,
+    plan: input,
+    results: finalResults(input.items, input.swept, input.enforced),
+    gate: input.gate.held.length > 0 ? input.gate : undefined,
+  });
+  obs.logger.info('organization sweep finished', {
+    summary: { ...summary, failures: summary.failures.length },
+  });
+  return summary;
+});

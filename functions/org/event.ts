@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { AwsClients } from '../aws/clients.ts';
+import { event } from '../engine/detail.ts';
+import { DETAIL_TYPES } from '../engine/events.ts';
+import { type RunReport, runCompliance } from '../engine/run.ts';
+import { runSnapshotEvent, type SnapshotEventRequest, type SnapshotEventResult } from '../event-runtime.ts';
+import type { CloudTrailEvent } from '../events/cloudtrail.ts';
+import { snapshotTargets } from '../events/targets.ts';
+import { type Runtime, runContext } from '../runtime.ts';
+import { listOrganizationAccounts, organizationsRegion } from './accounts.ts';
+import { assumeMemberRole, destroyMemberClients, memberClients, memberRoleArn } from './assume.ts';
+import { accountOutOfScope } from './plan.ts';
+import { hubPublisher, publishAll } from './publish.ts';
+
+/** How long the hub's event function trusts its list of active accounts before reading it again. */
+export const ACCOUNTS_TTL_MS = 10 * 60_000;
+
+/**
+ * The organisation's active accounts, read with ListAccounts at most once per `ttlMs` (per
+ * container): the event path checks every event's account without an AWS call per event.
+ *
+ * @example
+ * const active = activeAccounts(organizations);
+ * (await active()).has('111111111111');
+ */
+export function activeAccounts(
+  client: OrganizationsClient,
+  ttlMs = ACCOUNTS_TTL_MS,
+  now: () => number = Date.now,
+): () => Promise<ReadonlySet<string>> {
+  let cached: { at: number; accounts: Promise<ReadonlySet<string>> } | undefined;
+  return () => {
+    if (!cached || now() - cached.at > ttlMs) {
+      const accounts = listOrganizationAccounts(client).then(
+        (list) => new Set(list.filter((a) => a.status === 'ACTIVE').map((a) => a.id)),
+      );
+      const entry = { at: now(), accounts };
+      cached = entry;
+      // A failed read is not kept: the next event reads again.
+      accounts.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.accounts;
+  };
+}
+
+export type MemberEventDeps = {
+  /** The hub's runtime: its policy (with `organization`) and its own clients. */
+  hub: Runtime;
+  /** Active accounts (needed only for `accounts: all`). */
+  active: () => Promise<ReadonlySet<string>>;
+};
+
+/** An event run that changed nothing and made no AWS call: the report says so, and why. */
+async function untouched(
+  rt: Runtime,
+  account: string,
+  e: CloudTrailEvent,
+  reason: string,
+  request: SnapshotEventRequest,
+) {
+  const none: AsyncIterable<never> = { [Symbol.asyncIterator]: async function* () {} };
+  const report: RunReport = await runCompliance(
+    none,
+    {
+      ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: e.detail.eventID }),
+      emitCompleted: false,
+    },
+    {
+      revoke: async () => ({ outcome: 'skipped' }),
+      remove: async () => ({ outcome: 'skipped' }),
+      publish: async () => ({ published: 0, failed: [] }),
+    },
+  );
+  return { eventId: e.detail.eventID, eventName: e.detail.eventName, report, gone: [], ignored: reason };
+}
+
+/**
+ * The hub's real-time path: a CloudTrail event a member account forwarded to the hub's bus. Events
+ * from accounts outside the policy's scope (excluded, not listed, or not an active member of the
+ * organisation) are ignored with the reason and no call into the member account; so are events
+ * the single-account path would ignore. Otherwise the hub assumes the member role of the event's
+ * account (one AssumeRole for this event, session named after its run) and runs the unchanged
+ * event path as that account, publishing to the hub's bus. A role that cannot be assumed is an
+ * `Account Unreachable` event.
+ *
+ * @example
+ * const result = await runMemberEvent({ hub, active }, event);
+ * result.ignored; // e.g. 'account 999999999999 is not an active account of the organisation'
+ */
+export async function runMemberEvent(
+  deps: MemberEventDeps,
+  e: CloudTrailEvent,
+  request: SnapshotEventRequest = {},
+): Promise<SnapshotEventResult> {
+  const { hub } = deps;
+  const org = hub.loaded.policy.organization;
+  if (!org) throw new Error('the policy has no organization block');
+  const account = e.detail.recipientAccountId;
+  if (e.account !== account) {
+    return untouched(
+      hub,
+      account,
+      e,
+      `forwarded by account ${e.account} about account ${account}: not acted on`,
+      request,
+    );
+  }
+  // The policy's own lists first: an excluded account costs not even the organisation's list.
+  const outOfScope =
+    accountOutOfScope(org, account, undefined) ??
+    (org.accounts === 'all' ? accountOutOfScope(org, account, await deps.active()) : undefined);
+  if (outOfScope) return untouched(hub, account, e, outOfScope, request);
+
+  // The single-account path's own early answers (a failed call, another region) need no member role.
+  const regions = request.regions ?? hub.loaded.policy.regions;
+  const extraction = snapshotTargets(e.detail);
+  const inRegion = !regions || regions.includes(e.detail.awsRegion);
+  const region = e.detail.awsRegion;
+  const runId = request.runId ?? randomUUID();
+  let clients: AwsClients | undefined;
+  if ('addresses' in extraction && inRegion) {
+    try {
+      const credentials = await assumeMemberRole(
+        hub.clients.sts,
+        account,
+        org,
+        runId,
+        hub.clients.homeRegion,
+      );
+      // homeRegion stays the hub's, as the single-account event path has it.
+      clients = { ...memberClients(hub.clients, credentials, region), homeRegion: hub.clients.homeRegion };
+    } catch (error) {
+      const arn = memberRoleArn(account, org.roleName, hub.clients.homeRegion);
+      const reason = `cannot assume ${arn}: ${(error as Error).name}: ${(error as Error).message}`;
+      const context = runContext(hub, account, {
+        ...request,
+        runId,
+        trigger: 'event',
+        triggerEventId: e.detail.eventID,
+      });
+      await publishAll(hubPublisher(hub.clients, hub.loaded.policy), [
+        event(context, DETAIL_TYPES.unreachable, region, { reason }),
+      ]);
+      const result = await untouched(hub, account, e, reason, { ...request, runId });
+      return { ...result, report: { ...result.report, compliant: false } };
+    }
+  }
+  const member: Runtime = {
+    loaded: hub.loaded,
+    clients: clients ?? hub.clients,
+    account: async () => account,
+  };
+  try {
+    return await runSnapshotEvent(member, e, { ...request, runId });
+  } finally {
+    if (clients) destroyMemberClients(clients, [region]);
+  }
+}
+
+/**
+ * The CLI's `handle-event` in organisation mode: the same path as the hub's event function, with
+ * an Organizations client of its own for the one membership check it may need.
+ *
+ * @example
+ * const result = await handleMemberEventOnce(rt, event, { dryRun: true });
+ */
+export async function handleMemberEventOnce(
+  rt: Runtime,
+  e: CloudTrailEvent,
+  request: SnapshotEventRequest,
+): Promise<SnapshotEventResult> {
+  const client = new OrganizationsClient({
+    region: organizationsRegion(rt.clients.homeRegion),
+    maxAttempts: 6,
+  });
+  try {
+    return await runMemberEvent({ hub: rt, active: activeAccounts(client) }, e, request);
+  } finally {
+    client.destroy();
+  }
+}
