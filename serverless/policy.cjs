@@ -19,6 +19,20 @@
  *   ${policy:sweepClusterSnapshots}, ${policy:sweepServerlessSnapshots}, ${policy:sweepSnapshots}
  *                        this account's provisioned, Serverless, and both kinds of snapshot
  *                        ARNs in each region the sweep reads: what its permissions are scoped to
+ * Organisation mode (the policy has an `organization` block) adds:
+ *   ${policy:orgMode}            'true' in organisation mode: the hub's resources are created
+ *   ${policy:sweepHandler}, ${policy:eventHandler}, ${policy:sweepRole}, ${policy:eventRole}
+ *                                the handler and role of the sweep and snapshotEvent functions:
+ *                                the single-account ones, or the hub's (plan + start, member events)
+ *   ${policy:orgMaxConcurrency}  organization.maxConcurrency: the Distributed Maps' MaxConcurrency
+ *   ${policy:orgRoleName}        organization.roleName: the member role the hub may assume
+ *   ${policy:orgListsAccounts}   'true' for `accounts: all`: the event function reads the organisation
+ *   ${policy:organizationId}     --param="organizationId=o-…", required in organisation mode
+ *   ${policy:eventPattern}, ${policy:serverlessEventPattern}
+ *                                the CloudTrail patterns of functions/events/targets.ts, for the
+ *                                rules on the hub's member-events bus
+ *   ${policy:memberRegions}      the regions the member roles are scoped to (the policy's, or the
+ *                                hub's own region), comma-separated, for the StackSet's parameters
  * The policy file is `--param="policy=<path>"`, by default `params.default.policy`.
  */
 
@@ -30,6 +44,9 @@ const { pathToFileURL } = require('node:url');
 const LOADER = 'functions/policy/load.ts';
 /** Where the adapters decide whether Redshift Serverless tags are read (`policyMatchesTags`). */
 const PORTS = 'functions/aws/ports.ts';
+/** The CloudTrail patterns the real-time handler reacts to. */
+const TARGETS = 'functions/events/targets.ts';
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 /** Policy errors already printed in full (osls may build the plugin more than once per command). */
 const reported = new Set();
@@ -50,7 +67,7 @@ class PolicyError extends Error {
  * than `safety.max*PerRun` allow, so with a limit of 0 that call is never made. Redshift
  * Serverless tags are read only when a rule or exemption matches on tags (`policyMatchesTags`).
  */
-function facts({ policy, warnings }, readsTags, file) {
+function facts({ policy, warnings }, readsTags, file, { organizationId, patterns }) {
   if (policy.events.busName.startsWith('arn:')) {
     throw new PolicyError(
       `${file}: events.busName is an event bus ARN (${policy.events.busName}); this stack creates ` +
@@ -68,9 +85,29 @@ function facts({ policy, warnings }, readsTags, file) {
   const serverlessSnapshots = arns(
     'arn:${AWS::Partition}:redshift-serverless:REGION:${AWS::AccountId}:snapshot/*',
   );
+  const org = policy.organization;
+  if (org && !ORGANIZATION_ID.test(organizationId ?? '')) {
+    throw new PolicyError(
+      `${file}: the policy has an organization block, so this stack is an organisation hub: give the ` +
+        'organisation\'s id with --param="organizationId=o-..." (the hub\'s bus admits only its ' +
+        'accounts, and the hub assumes roles only in its accounts)',
+    );
+  }
   return {
     // What serverless.yml reads as ${policy:<name>}.
     variables: {
+      orgMode: String(org !== undefined),
+      sweepHandler: org ? 'functions/org-start.handler' : 'functions/sweep.handler',
+      eventHandler: org ? 'functions/org-event.handler' : 'functions/snapshot-event.handler',
+      sweepRole: org ? 'OrgSweepRole' : 'SweepRole',
+      eventRole: org ? 'OrgEventRole' : 'SnapshotEventRole',
+      orgMaxConcurrency: org ? org.maxConcurrency : 1,
+      orgRoleName: org ? org.roleName : 'none',
+      orgListsAccounts: String(org?.accounts === 'all'),
+      organizationId: org ? organizationId : 'none',
+      eventPattern: patterns.cluster,
+      serverlessEventPattern: patterns.serverless,
+      memberRegions: policy.regions ? policy.regions.join(',') : { Ref: 'AWS::Region' },
       file,
       busName: policy.events.busName,
       source: policy.events.source,
@@ -85,6 +122,11 @@ function facts({ policy, warnings }, readsTags, file) {
     regions: policy.regions,
     warnings,
   };
+}
+
+/** A frozen `as const` table as plain JSON, for the template. */
+function plain(value) {
+  return JSON.parse(JSON.stringify(value));
 }
 
 /** The policy path relative to the service, which must contain it (it is packaged by that path). */
@@ -133,7 +175,9 @@ class SnapshotGuardPolicy {
     this.configurationVariablesSources = {
       policy: {
         resolve: async ({ address, resolveVariable, serviceDir }) => {
-          const { variables } = await this.factsFor(serviceDir, await resolveVariable('param:policy')).catch(
+          const policyFile = await resolveVariable('param:policy');
+          const organizationId = await resolveVariable('param:organizationId');
+          const { variables } = await this.factsFor(serviceDir, policyFile, organizationId).catch(
             (error) => {
               throw this.once(error);
             },
@@ -171,7 +215,7 @@ class SnapshotGuardPolicy {
     return new ServerlessError(error.message, 'POLICY_INVALID');
   }
 
-  factsFor(serviceDir, given) {
+  factsFor(serviceDir, given, organizationId) {
     if (typeof given !== 'string' || given === '') {
       return Promise.reject(
         new PolicyError('no policy file: set params.default.policy or pass --param="policy=<path>"'),
@@ -183,7 +227,9 @@ class SnapshotGuardPolicy {
         const file = relativePolicyPath(serviceDir, given);
         const loaded = await loadWithProjectLoader(serviceDir, file);
         const { policyMatchesTags } = await projectModule(serviceDir, PORTS);
-        return facts(loaded, policyMatchesTags(loaded.policy), file);
+        const { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } = await projectModule(serviceDir, TARGETS);
+        const patterns = { cluster: plain(EVENT_PATTERN), serverless: plain(SERVERLESS_EVENT_PATTERN) };
+        return facts(loaded, policyMatchesTags(loaded.policy), file, { organizationId, patterns });
       })();
       this.loads.set(given, load);
     }
@@ -216,6 +262,13 @@ class SnapshotGuardPolicy {
         `may revoke: ${v.canRevoke === 'true' ? 'yes' : 'no'}; may delete: ${v.canDelete === 'true' ? 'yes' : 'no'}; ` +
         `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
     );
+    if (v.orgMode === 'true') {
+      this.log.notice(
+        `Organisation hub for ${v.organizationId}: assumes ${v.orgRoleName} in member accounts, ` +
+          `${v.orgMaxConcurrency} account-regions at once; deploy member/member-account.yml to the members ` +
+          '(see the stack outputs for its parameters)',
+      );
+    }
     for (const w of f.warnings) {
       this.log.warning(relativeTo(serviceDir, `${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}`));
     }
