@@ -177,11 +177,9 @@ class SnapshotGuardPolicy {
         resolve: async ({ address, resolveVariable, serviceDir }) => {
           const policyFile = await resolveVariable('param:policy');
           const organizationId = await resolveVariable('param:organizationId');
-          const { variables } = await this.factsFor(serviceDir, policyFile, organizationId).catch(
-            (error) => {
-              throw this.once(error);
-            },
-          );
+          const { variables } = await this.factsFor(serviceDir, policyFile, organizationId).catch((error) => {
+            throw this.once(error);
+          });
           if (!Object.hasOwn(variables, address)) {
             throw new this.serverless.classes.Error(
               `\${policy:${address}} is unknown; known: ${Object.keys(variables).join(', ')}`,
