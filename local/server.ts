@@ -128,6 +128,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     calls.reset();
     faults.clear();
     sortCache.clear();
+    // Keys already issued keep acting as their member account, as unexpired credentials do.
+    organization?.clearSessions();
   };
 
   const server = createServer({ keepAlive: true }, (req, res) => {

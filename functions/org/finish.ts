@@ -54,15 +54,25 @@ export function finalResults(
     const parsed = WorkResultSchema.safeParse(raw);
     if (parsed.success) byItem.set(key(parsed.data), parsed.data);
   }
-  return items.map(
-    (item) =>
-      byItem.get(key(item)) ??
+  return items.map((item) => {
+    const result = byItem.get(key(item));
+    if (result?.status === 'held') {
+      // Held for the run's limits and never given its second pass: its changes were not made.
+      return WorkResultSchema.parse({
+        ...item,
+        status: 'failed',
+        reason: 'held for the run limits, but its second pass returned no result; nothing was changed',
+      });
+    }
+    return (
+      result ??
       WorkResultSchema.parse({
         ...item,
         status: 'failed',
         reason: 'the worker returned no result (it failed or timed out)',
-      }),
-  );
+      })
+    );
+  });
 }
 
 function addTotals(sum: ItemTotals, t: ItemTotals): void {
