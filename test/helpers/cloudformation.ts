@@ -228,3 +228,59 @@ export async function packageService(
   const template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
   return { code, output, template, out };
 }
+
+/** Entry name → bytes, from a zip's central directory (no unzip on the machine needed). */
+export async function readZip(file: string): Promise<Map<string, Buffer>> {
+  const { inflateRawSync } = await import('node:zlib');
+  const zip = await readFile(file);
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const entries = new Map<string, Buffer>();
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = zip.readUInt16LE(end + 10); i > 0; i--) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + zip.readUInt32LE(at + 20));
+    entries.set(
+      zip.toString('utf8', at + 46, at + 46 + nameLength),
+      zip.readUInt16LE(at + 10) === 0 ? Buffer.from(raw) : inflateRawSync(raw),
+    );
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+/**
+ * What a Step Functions `Parameters`/`ItemSelector`/`Payload` template makes of `input`: keys
+ * ending in `.$` take the value at their JSONPath (`$.a.b`, `$$.Map.Item.Value`) or the result of
+ * `States.Format`. Enough of the Amazon States Language to check the state machine's data flow
+ * against the schemas the functions parse it with.
+ */
+export function applyTemplate(template: Json, input: Json, context: Json): Json {
+  const at = (path: string): Json => {
+    const [root, ...keys] = path.startsWith('$$.') ? ['$$', ...path.slice(3).split('.')] : path.split('.');
+    let node: Json = root === '$$' ? context : input;
+    for (const key of keys.filter(Boolean)) {
+      const m = /^(\w+)\[(\d+)\]$/.exec(key);
+      node = m
+        ? ((node as Record<string, Json[]>)[m[1] ?? '']?.[Number(m[2])] ?? null)
+        : ((node as Record<string, Json>)[key] ?? null);
+    }
+    return node;
+  };
+  const evaluate = (expression: string): Json => {
+    const format = /^States\.Format\('([^']*)',\s*(.+)\)$/.exec(expression);
+    if (!format) return at(expression);
+    const args = (format[2] ?? '').split(',').map((a) => at(a.trim()));
+    let i = 0;
+    return (format[1] ?? '').replace(/\{\}/g, () => String(args[i++]));
+  };
+  if (Array.isArray(template)) return template.map((t) => applyTemplate(t, input, context));
+  if (!isObject(template)) return template;
+  const out: { [key: string]: Json } = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (key.endsWith('.$') && typeof value === 'string') out[key.slice(0, -2)] = evaluate(value);
+    else out[key] = applyTemplate(value, input, context);
+  }
+  return out;
+}

@@ -90,8 +90,10 @@ describe('member/member-account.yml', () => {
   });
 
   it("trusts only the hub's worker and event-function roles, with the external id when the policy sets one", () => {
-    const trust = (t: Template) =>
-      (t.Resources.MemberRole?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+    const trust = (t: Template) => {
+      const document = t.Resources.MemberRole?.Properties.AssumeRolePolicyDocument;
+      return (document as unknown as { Statement: Statement[] }).Statement;
+    };
     expect(trust(instance())).toEqual([
       {
         Sid: 'HubAssumes',

@@ -76,9 +76,7 @@ describe('the organization block', () => {
 
   it('rejects an impossible concurrency, role name, external id or scope', () => {
     expect(
-      issuesOf(
-        org('maxConcurrency: 0', 'roleName: "bad role"', 'externalId: "x"', 'safetyScope: runs'),
-      ),
+      issuesOf(org('maxConcurrency: 0', 'roleName: "bad role"', 'externalId: "x"', 'safetyScope: runs')),
     ).toEqual([
       '3:19 organization.maxConcurrency: must be between 1 and 1000',
       '4:13 organization.roleName: "bad role" is not an IAM role name',
