@@ -48,7 +48,8 @@ export const handler = withStack(OrgStepSchema, obs, async (input, context: Cont
       planned: decision.planned,
       held: decision.held.length,
     });
-    return decision;
+    // The Enforce map reads `reason` for every item; a JSONPath to a missing key fails the run.
+    return { ...decision, reason: decision.reason ?? '' };
   }
   const hubAccount = context.invokedFunctionArn.split(':')[4] ?? '';
   const summary = await finishRun(hubPublisher(rt.clients, policy), {
