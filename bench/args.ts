@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { ORG_PLANS, type OrgPlan } from './org.ts';
 import { type BenchPlan, PLANS } from './plans.ts';
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -10,6 +11,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --latency-ms <n>   Mean latency the stand-in adds to each AWS call. Default 20.
   --jitter-ms <n>    How far either side of the mean a call may land. Default 5.
   --cpu-prof <dir>   Write a CPU profile of each sweep and of the event handler into <dir>
+  --org              Instead: an organisation run in-process, 100 accounts × 3 regions × 1,000
+                     snapshots, with safetyScope run and account-region (several minutes)
+  --org-accounts <n> With --org: this many member accounts instead of 100
+  --org-snapshots <n>
+                     With --org: this many snapshots per account-region instead of 1,000
   -h, --help         Show this help.
 `;
 
@@ -22,6 +28,9 @@ const FlagsSchema = z
     'latency-ms': ms.optional(),
     'jitter-ms': ms.optional(),
     'cpu-prof': z.string().min(1).optional(),
+    org: z.boolean().default(false),
+    'org-accounts': z.coerce.number().int().min(1).max(1000).optional(),
+    'org-snapshots': z.coerce.number().int().min(0).max(100_000).optional(),
     help: z.boolean().default(false),
   })
   .refine((f) => (f['jitter-ms'] ?? 5) <= (f['latency-ms'] ?? 20), {
@@ -29,7 +38,10 @@ const FlagsSchema = z
     path: ['jitter-ms'],
   });
 
-export type BenchArgs = { help: true } | { help: false; plan: BenchPlan; out?: string };
+export type BenchArgs =
+  | { help: true }
+  | { help: false; plan: BenchPlan; out?: string }
+  | { help: false; org: OrgPlan; out?: string };
 
 /** The command line as a plan; throws an Error whose message is fit to print above the usage. */
 export function readArgs(argv: string[]): BenchArgs {
@@ -41,6 +53,9 @@ export function readArgs(argv: string[]): BenchArgs {
       'latency-ms': { type: 'string' },
       'jitter-ms': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      org: { type: 'boolean' },
+      'org-accounts': { type: 'string' },
+      'org-snapshots': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -50,6 +65,17 @@ export function readArgs(argv: string[]): BenchArgs {
   if (!parsed.success) throw new Error(z.prettifyError(parsed.error));
   const flags = parsed.data;
   if (flags.help) return { help: true };
+  if (flags.org) {
+    const base = ORG_PLANS.full;
+    const org: OrgPlan = {
+      ...base,
+      accounts: flags['org-accounts'] ?? base.accounts,
+      snapshotsPerRegion: flags['org-snapshots'] ?? base.snapshotsPerRegion,
+      latencyMs: flags['latency-ms'] ?? base.latencyMs,
+      jitterMs: flags['jitter-ms'] ?? base.jitterMs,
+    };
+    return { help: false, org, ...(flags.out ? { out: flags.out } : {}) };
+  }
   const base = flags.quick ? PLANS.quick : PLANS.full;
   const plan: BenchPlan = {
     ...base,
