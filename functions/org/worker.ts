@@ -98,6 +98,59 @@ function unreachableReason(error: unknown, roleArn: string): string {
 }
 
 /**
+ * What a finished engine run comes to for the run: held (it changes nothing yet), or swept or
+ * failed, with the events this pass kept back (and, when time ran out, the worker's own
+ * `Inventory Failed`) published now.
+ */
+async function conclude(
+  report: RunReport,
+  held: Budget | undefined,
+  late: ComplianceEvent[],
+  publish: PublishPort,
+  context: RunContext,
+  base: { account: string; region: string },
+): Promise<WorkOutcome> {
+  if (held) return { result: { ...base, status: 'held', planned: held }, report };
+  const buffered = late.length;
+  if (report.truncated) {
+    late.push(
+      event(context, DETAIL_TYPES.inventoryFailed, base.region, {
+        reason:
+          "the worker's time ran out before this account-region was swept to the end; the next run takes it up",
+      }),
+    );
+  }
+  const sent = late.length > 0 ? await publishAll(publish, late) : { published: 0, failed: [] };
+  const failed = report.inventoryErrors.length > 0 || report.truncated;
+  const reason = report.truncated
+    ? 'time ran out before the account-region was swept to the end'
+    : report.inventoryErrors
+        .map((e) => (e.identifier ? `${e.identifier}: ${e.reason}` : e.reason))
+        .join('; ');
+  const eventsFailed = report.events.failed.length + sent.failed.length;
+  return {
+    result: {
+      ...base,
+      status: failed ? 'failed' : 'swept',
+      compliant: report.compliant && sent.failed.length === 0,
+      totals: totalsOf(report),
+      ...(failed ? { reason, reported: eventsFailed === 0 } : {}),
+    },
+    report: {
+      ...report,
+      events: {
+        // The kept-back events were counted as published when the engine handed them over.
+        published: report.events.published - buffered + sent.published,
+        failed: [
+          ...report.events.failed,
+          ...sent.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
+        ],
+      },
+    },
+  };
+}
+
+/**
  * One work item: assume the member role of the item's account, then run the unchanged engine
  * (inventory, evaluate, plan, enforce, publish) for that account in that region, with clients
  * acting as the member and events going to the hub's bus. A role that cannot be assumed is an
@@ -112,7 +165,6 @@ function unreachableReason(error: unknown, roleArn: string): string {
 export async function sweepAccountRegion(deps: WorkerDeps, work: WorkItem): Promise<WorkOutcome> {
   const { run, item, phase } = work;
   const policy = deps.loaded.policy;
-  const org = policy.organization;
   const publish = hubPublisher(deps.hub, policy);
   const context: RunContext = {
     runId: run.runId,
@@ -128,7 +180,7 @@ export async function sweepAccountRegion(deps: WorkerDeps, work: WorkItem): Prom
   try {
     credentials = await deps.access.credentials(item.account);
   } catch (error) {
-    const arn = memberRoleArn(item.account, org?.roleName ?? '', deps.hub.homeRegion);
+    const arn = memberRoleArn(item.account, policy.organization?.roleName ?? '', deps.hub.homeRegion);
     const reason = unreachableReason(error, arn);
     const sent = await publishAll(publish, [
       event(context, DETAIL_TYPES.unreachable, item.region, { reason }),
@@ -140,64 +192,21 @@ export async function sweepAccountRegion(deps: WorkerDeps, work: WorkItem): Prom
   try {
     const loaded = phase === 'enforce' && item.budget ? withBudget(deps.loaded, item.budget) : deps.loaded;
     const rt: Runtime = { loaded, clients, account: async () => item.account };
-    const hold = phase === 'sweep' && org?.safetyScope !== 'account-region' && !context.dryRun;
+    const hold =
+      phase === 'sweep' && policy.organization?.safetyScope !== 'account-region' && !context.dryRun;
     const real = awsPorts(clients, loaded.policy, item.account);
     const { ports, buffered } = portsFor({ ...real, publish }, phase, hold, work.reason);
     const report = await sweep(
       {
-        ...runContext(rt, item.account, {
-          trigger: run.trigger,
-          dryRun: run.dryRun,
-          now: context.now,
-          runId: run.runId,
-          remainingMs: deps.remainingMs,
-        }),
+        ...runContext(rt, item.account, { ...run, now: context.now, remainingMs: deps.remainingMs }),
         regions: [item.region],
         reserveMs: deps.reserveMs ?? 20_000,
       },
       ports,
     );
-
     const planned = plannedOf(report);
-    if (hold && !report.blastRadius && planned.revocations + planned.deletions > 0) {
-      return { result: { ...base, status: 'held', planned }, report };
-    }
-    const late: ComplianceEvent[] = [...(buffered ?? [])];
-    if (report.truncated) {
-      late.push(
-        event(context, DETAIL_TYPES.inventoryFailed, item.region, {
-          reason:
-            "the worker's time ran out before this account-region was swept to the end; the next run takes it up",
-        }),
-      );
-    }
-    const sent = late.length > 0 ? await publishAll(publish, late) : { published: 0, failed: [] };
-    const eventsFailed = report.events.failed.length + sent.failed.length;
-    const failed = report.inventoryErrors.length > 0 || report.truncated;
-    const reason = report.truncated
-      ? 'time ran out before the account-region was swept to the end'
-      : report.inventoryErrors
-          .map((e) => (e.identifier ? `${e.identifier}: ${e.reason}` : e.reason))
-          .join('; ');
-    return {
-      result: {
-        ...base,
-        status: failed ? 'failed' : 'swept',
-        compliant: report.compliant && sent.failed.length === 0,
-        totals: totalsOf(report),
-        ...(failed ? { reason, reported: eventsFailed === 0 } : {}),
-      },
-      report: {
-        ...report,
-        events: {
-          published: report.events.published - (buffered ? buffered.length : 0) + sent.published,
-          failed: [
-            ...report.events.failed,
-            ...sent.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
-          ],
-        },
-      },
-    };
+    const held = hold && !report.blastRadius && planned.revocations + planned.deletions > 0;
+    return await conclude(report, held ? planned : undefined, [...(buffered ?? [])], publish, context, base);
   } finally {
     destroyMemberClients(clients, [item.region]);
   }
