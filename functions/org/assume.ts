@@ -28,6 +28,16 @@ export function memberRoleArn(account: string, roleName: string, region: string)
   return `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
 }
 
+/** What a failed AssumeRole says to a member account's administrator. */
+export function unreachableReason(error: unknown, roleArn: string): string {
+  const err = error as Error;
+  const hint =
+    err.name === 'AccessDenied' || err.name === 'AccessDeniedException'
+      ? ' (the role is missing, or does not trust this hub, or the external id differs)'
+      : '';
+  return `cannot assume ${roleArn}: ${err.name}: ${err.message}${hint}`;
+}
+
 /**
  * The session name CloudTrail records in the member account for every call the hub makes there:
  * it carries the run id, so a member's administrator can tie a change to the hub's run.

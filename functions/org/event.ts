@@ -9,7 +9,13 @@ import type { CloudTrailEvent } from '../events/cloudtrail.ts';
 import { snapshotTargets } from '../events/targets.ts';
 import { type Runtime, runContext } from '../runtime.ts';
 import { listOrganizationAccounts, organizationsRegion } from './accounts.ts';
-import { assumeMemberRole, destroyMemberClients, memberClients, memberRoleArn } from './assume.ts';
+import {
+  assumeMemberRole,
+  destroyMemberClients,
+  memberClients,
+  memberRoleArn,
+  unreachableReason,
+} from './assume.ts';
 import { accountOutOfScope } from './plan.ts';
 import { hubPublisher, publishAll } from './publish.ts';
 
@@ -96,58 +102,30 @@ export async function runMemberEvent(
   request: SnapshotEventRequest = {},
 ): Promise<SnapshotEventResult> {
   const { hub } = deps;
-  const org = hub.loaded.policy.organization;
-  if (!org) throw new Error('the policy has no organization block');
   const account = e.detail.recipientAccountId;
-  if (e.account !== account) {
-    return untouched(
-      hub,
-      account,
-      e,
-      `forwarded by account ${e.account} about account ${account}: not acted on`,
-      request,
-    );
-  }
-  // The policy's own lists first: an excluded account costs not even the organisation's list.
-  const outOfScope =
-    accountOutOfScope(org, account, undefined) ??
-    (org.accounts === 'all' ? accountOutOfScope(org, account, await deps.active()) : undefined);
+  const outOfScope = await scopeOf(deps, e);
   if (outOfScope) return untouched(hub, account, e, outOfScope, request);
 
   // The single-account path's own early answers (a failed call, another region) need no member role.
   const regions = request.regions ?? hub.loaded.policy.regions;
-  const extraction = snapshotTargets(e.detail);
-  const inRegion = !regions || regions.includes(e.detail.awsRegion);
   const region = e.detail.awsRegion;
+  const acts = 'addresses' in snapshotTargets(e.detail) && (!regions || regions.includes(region));
   const runId = request.runId ?? randomUUID();
-  let clients: AwsClients | undefined;
-  if ('addresses' in extraction && inRegion) {
-    try {
-      const credentials = await assumeMemberRole(
-        hub.clients.sts,
-        account,
-        org,
-        runId,
-        hub.clients.homeRegion,
-      );
-      // homeRegion stays the hub's, as the single-account event path has it.
-      clients = { ...memberClients(hub.clients, credentials, region), homeRegion: hub.clients.homeRegion };
-    } catch (error) {
-      const arn = memberRoleArn(account, org.roleName, hub.clients.homeRegion);
-      const reason = `cannot assume ${arn}: ${(error as Error).name}: ${(error as Error).message}`;
-      const context = runContext(hub, account, {
-        ...request,
-        runId,
-        trigger: 'event',
-        triggerEventId: e.detail.eventID,
-      });
-      await publishAll(hubPublisher(hub.clients, hub.loaded.policy), [
-        event(context, DETAIL_TYPES.unreachable, region, { reason }),
-      ]);
-      const result = await untouched(hub, account, e, reason, { ...request, runId });
-      return { ...result, report: { ...result.report, compliant: false } };
-    }
+  const reached = acts ? await reach(hub, account, region, runId) : undefined;
+  if (reached && 'reason' in reached) {
+    const context = runContext(hub, account, {
+      ...request,
+      runId,
+      trigger: 'event',
+      triggerEventId: e.detail.eventID,
+    });
+    await publishAll(hubPublisher(hub.clients, hub.loaded.policy), [
+      event(context, DETAIL_TYPES.unreachable, region, { reason: reached.reason }),
+    ]);
+    const result = await untouched(hub, account, e, reached.reason, { ...request, runId });
+    return { ...result, report: { ...result.report, compliant: false } };
   }
+  const clients = reached?.clients;
   const member: Runtime = {
     loaded: hub.loaded,
     clients: clients ?? hub.clients,
@@ -157,6 +135,39 @@ export async function runMemberEvent(
     return await runSnapshotEvent(member, e, { ...request, runId });
   } finally {
     if (clients) destroyMemberClients(clients, [region]);
+  }
+}
+
+/** Why the hub leaves this event alone, decided without any call into a member account. */
+async function scopeOf(deps: MemberEventDeps, e: CloudTrailEvent): Promise<string | undefined> {
+  const org = deps.hub.loaded.policy.organization;
+  if (!org) throw new Error('the policy has no organization block');
+  const account = e.detail.recipientAccountId;
+  if (e.account !== account)
+    return `forwarded by account ${e.account} about account ${account}: not acted on`;
+  // The policy's own lists first: an excluded account costs not even the organisation's list.
+  return (
+    accountOutOfScope(org, account, undefined) ??
+    (org.accounts === 'all' ? accountOutOfScope(org, account, await deps.active()) : undefined)
+  );
+}
+
+/** Clients acting as `account` (one AssumeRole, session named after the run), or why there are none. */
+async function reach(
+  hub: Runtime,
+  account: string,
+  region: string,
+  runId: string,
+): Promise<{ clients: AwsClients } | { reason: string }> {
+  const org = hub.loaded.policy.organization;
+  if (!org) throw new Error('the policy has no organization block');
+  const home = hub.clients.homeRegion;
+  try {
+    const credentials = await assumeMemberRole(hub.clients.sts, account, org, runId, home);
+    // homeRegion stays the hub's, as the single-account event path has it.
+    return { clients: { ...memberClients(hub.clients, credentials, region), homeRegion: home } };
+  } catch (error) {
+    return { reason: unreachableReason(error, memberRoleArn(account, org.roleName, home)) };
   }
 }
 

@@ -7,7 +7,7 @@ import type { PublishPort } from '../engine/sink.ts';
 import { type InventoryPort, sweep } from '../engine/sweep.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import { type Runtime, runContext } from '../runtime.ts';
-import { destroyMemberClients, type MemberCredentials, memberRoleArn } from './assume.ts';
+import { destroyMemberClients, type MemberCredentials, memberRoleArn, unreachableReason } from './assume.ts';
 import type { Budget, Phase, WorkItem, WorkResult } from './model.ts';
 import { hubPublisher, publishAll } from './publish.ts';
 
@@ -85,16 +85,6 @@ function plannedOf(report: RunReport): Budget {
 function totalsOf(report: RunReport): NonNullable<WorkResult['totals']> {
   const { findingsByKind: _kinds, unreadable: _unreadable, ...totals } = report.totals;
   return totals;
-}
-
-/** What a failed AssumeRole says to a member account's administrator. */
-function unreachableReason(error: unknown, roleArn: string): string {
-  const err = error as Error;
-  const hint =
-    err.name === 'AccessDenied' || err.name === 'AccessDeniedException'
-      ? ' (the role is missing, or does not trust this hub, or the external id differs)'
-      : '';
-  return `cannot assume ${roleArn}: ${err.name}: ${err.message}${hint}`;
 }
 
 /**
