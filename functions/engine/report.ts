@@ -123,10 +123,13 @@ export function jsonReport(report: RunReport, source: ReportSource) {
       arn: entry.snapshot.arn,
       region: entry.snapshot.region,
       account: r.type === 'revoke' ? r.account : undefined,
+      purpose: r.type === 'revoke' ? r.purpose : undefined,
       rule: r.rule,
       outcome: r.outcome,
       reason: r.reason,
       attempts: r.attempts,
+      restored: r.restored,
+      notRestored: r.notRestored,
     })),
   );
   return {
