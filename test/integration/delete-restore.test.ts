@@ -119,6 +119,18 @@ describe('onViolation: delete, when the delete fails', () => {
         `access given back to ${ALLOWED}, ${ALLOWED_TOO} (AuthorizeSnapshotAccess)`,
     );
     expect(report.compliant).toBe(false);
+
+    // Act again, the delete still refused: the same, and the allowed grants still in place
+    const again = await sweep();
+    expect(again.totals.deletions).toEqual({ failed: 1 });
+    expect((await describeOwned(local)).get('ancient')).toEqual([ALLOWED_TOO, ALLOWED].sort());
+
+    // Act once more, the refusal lifted: deleted
+    local.faults.clear();
+    const last = await sweep();
+    expect(last.totals.deletions).toEqual({ applied: 1 });
+    expect((await describeOwned(local)).has('ancient')).toBe(false);
+    expect(last.compliant).toBe(true);
   });
 
   it('tells a grant revoked because it is not allowed from one revoked to delete', async () => {

@@ -212,6 +212,21 @@ describe('revokeGrant', () => {
     expect(deleted).toMatchObject({ outcome: 'already-done' });
   });
 
+  it('checks ClusterSnapshotNotFound on a Serverless ARN by reading the snapshot back', async () => {
+    redshift
+      .on(RevokeSnapshotAccessCommand)
+      .rejects(new ClusterSnapshotNotFoundFault({ message: 'Snapshot not found.', $metadata: meta(1) }));
+    const { read, calls } = readBack(['999988887777']);
+
+    const result = await revokeGrant(client, revoke(serverlessRef()), read);
+
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/^revoke not applied, access remains: .*ClusterSnapshotNotFoundFault/),
+    });
+    expect(calls).toEqual([SERVERLESS_ARN]);
+  });
+
   it('counts a grant someone already revoked as already done', async () => {
     redshift
       .on(RevokeSnapshotAccessCommand)
