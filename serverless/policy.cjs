@@ -13,8 +13,10 @@
  *                        function package, and the functions' POLICY_PATH
  *   ${policy:busName}    events.busName, the compliance bus the stack creates
  *   ${policy:source}     events.source, what the alert rule matches
- *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess
- *   ${policy:canDelete}  'true' when they may delete snapshots
+ *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess (and read a
+ *                        Redshift Serverless snapshot back to confirm it)
+ *   ${policy:canDelete}  'true' when they may delete snapshots (and give back, with
+ *                        AuthorizeSnapshotAccess, the grants revoked for a delete that failed)
  *   ${policy:readsTags}  'true' when they read Redshift Serverless snapshots' tags
  *   ${policy:sweepClusterSnapshots}, ${policy:sweepServerlessSnapshots}, ${policy:sweepSnapshots}
  *                        this account's provisioned, Serverless, and both kinds of snapshot
@@ -46,9 +48,12 @@ class PolicyError extends Error {
  * Everything the stack derives from one loaded policy.
  *
  * The engine changes nothing in `mode: audit` (every run is a dry run), plans deletions only for
- * `retention.manual.onViolation: delete`, and changes nothing at all when a run plans more changes
- * than `safety.max*PerRun` allow, so with a limit of 0 that call is never made. Redshift
- * Serverless tags are read only when a rule or exemption matches on tags (`policyMatchesTags`).
+ * `retention.manual.onViolation: delete`, and makes no change of a kind whose `safety.max*PerRun`
+ * a run exceeds, so with a limit of 0 that kind of change is never made. A delete revokes the
+ * allowed grants on its snapshot first (they count with the delete, not with the revocations) and
+ * gives them back with AuthorizeSnapshotAccess if the delete fails: a policy that deletes needs
+ * both. Redshift Serverless tags are read only when a rule or exemption matches on tags
+ * (`policyMatchesTags`).
  */
 function facts({ policy, warnings }, readsTags, file) {
   if (policy.events.busName.startsWith('arn:')) {
@@ -58,9 +63,9 @@ function facts({ policy, warnings }, readsTags, file) {
     );
   }
   const enforce = policy.mode === 'enforce';
-  const canRevoke = enforce && policy.safety.maxRevocationsPerRun > 0;
   const canDelete =
     enforce && policy.retention.manual.onViolation === 'delete' && policy.safety.maxDeletionsPerRun > 0;
+  const canRevoke = enforce && (policy.safety.maxRevocationsPerRun > 0 || canDelete);
   // Without `regions` the sweep reads the function's own region only.
   const regions = policy.regions ?? ['${AWS::Region}'];
   const arns = (resource) => regions.map((region) => ({ 'Fn::Sub': resource.replace('REGION', region) }));

@@ -3,9 +3,15 @@ import type { InventoryPort } from '../engine/sweep.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AwsClients } from './clients.ts';
 import { putEventsBatch } from './events.ts';
-import { deleteClusterSnapshot, deleteServerlessSnapshot, revokeGrant } from './grants.ts';
+import {
+  deleteClusterSnapshot,
+  deleteServerlessSnapshot,
+  type ReadGrants,
+  restoreGrant,
+  revokeGrant,
+} from './grants.ts';
 import { type InventoryItem, listSnapshots } from './inventory.ts';
-import { listServerlessSnapshots, type TagOptions } from './serverless.ts';
+import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
 
 /**
  * Whether any sharing rule or exemption matches on tags. Serverless listings carry no tags, so
@@ -64,6 +70,12 @@ export function awsPorts(
   account: string,
 ): RunPorts & { inventory: InventoryPort } {
   const tags = tagOptions(policy, account);
+  // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
+  // revoke does not show: one GetSnapshot reads it back.
+  const grantsIn =
+    (region: string): ReadGrants =>
+    (arn) =>
+      serverlessGrants(clients.serverless(region), arn);
   return {
     inventory: (region) =>
       bothKinds([
@@ -71,7 +83,10 @@ export function awsPorts(
         () => listServerlessSnapshots(clients.serverless(region), region, tags),
       ]),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
-    revoke: (action) => revokeGrant(clients.redshift(action.snapshot.region), action),
+    revoke: (action) =>
+      revokeGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+    restore: (action) =>
+      restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
     remove: (action) =>
       action.snapshot.kind === 'serverless'
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)

@@ -82,6 +82,20 @@ export function event(
   };
 }
 
+/** The `action` of an event about one result: what was done, to whom, and why. */
+function actionDetail(result: ActionResult): NonNullable<EventDetail['action']> {
+  const revoke = result.type === 'revoke';
+  return {
+    type: result.type,
+    account: revoke ? result.account : undefined,
+    purpose: revoke ? result.purpose : undefined,
+    status: result.outcome,
+    attempts: result.attempts,
+    restored: result.restored,
+    notRestored: result.notRestored,
+  };
+}
+
 /** The event an enforcement result deserves: changes and failures are news; the rest is in the violation event. */
 export function actionEvent(
   ctx: RunContext,
@@ -89,30 +103,32 @@ export function actionEvent(
   findings: Finding[],
 ): ComplianceEvent | undefined {
   const account = result.type === 'revoke' ? result.account : undefined;
+  // An allowed grant revoked for a delete has no finding of its own: the delete's findings say why.
+  const forDelete = result.type === 'revoke' && result.purpose === 'delete';
   const related = findings.filter(
-    (f) => f.severity === 'violation' && (account === undefined || f.account === account),
+    (f) =>
+      f.severity === 'violation' &&
+      (forDelete ? f.remediation === 'delete' : account === undefined || f.account === account),
   );
   const base = {
     snapshot: snapshotDetail(result.snapshot),
     rule: { path: result.rule, line: ctx.locate?.(result.rule) },
     findings: related.slice(0, MAX_FINDINGS_PER_EVENT).map((f) => findingDetail(f, ctx)),
-    action: { type: result.type, account, status: result.outcome, attempts: result.attempts },
+    action: actionDetail(result),
   };
   const region = result.snapshot.region;
   if (result.outcome === 'failed') {
     return event(ctx, DETAIL_TYPES.failed, region, { ...base, reason: result.reason ?? 'failed' });
   }
   if (result.outcome !== 'applied') return undefined;
+  const why = related.map((f) => f.message).join('; ');
   if (result.type === 'delete') {
-    return event(ctx, DETAIL_TYPES.deleted, region, {
-      ...base,
-      reason: related.map((f) => f.message).join('; '),
-    });
+    return event(ctx, DETAIL_TYPES.deleted, region, { ...base, reason: why });
   }
-  return event(ctx, DETAIL_TYPES.revoked, region, {
-    ...base,
-    reason: related.map((f) => f.message).join('; ') || `account ${account} is not allowed`,
-  });
+  const reason = forDelete
+    ? `revoked to delete: account ${account} may restore this snapshot, but Redshift deletes only an unshared snapshot (${why})`
+    : why || `account ${account} is not allowed`;
+  return event(ctx, DETAIL_TYPES.revoked, region, { ...base, reason });
 }
 
 /**
@@ -145,11 +161,7 @@ export function violationEvent(
     snapshot: snapshotDetail(ref),
     rule: { path: first.rule, line: ctx.locate?.(first.rule) },
     findings: remaining.slice(0, MAX_FINDINGS_PER_EVENT).map((f) => findingDetail(f, ctx)),
-    action: {
-      type: open[0]?.type ?? 'none',
-      account: open[0]?.type === 'revoke' ? open[0].account : undefined,
-      status: open[0]?.outcome ?? 'skipped',
-    },
+    action: open[0] ? actionDetail(open[0]) : { type: 'none', status: 'skipped' },
     reason:
       open[0]?.reason ??
       (open.length === 0

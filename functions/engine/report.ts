@@ -75,7 +75,8 @@ export function renderReport(report: RunReport, source: ReportSource): string {
     `  events published   ${report.events.published}${report.events.failed.length ? `, ${report.events.failed.length} FAILED` : ''}`,
   ];
   if (report.blastRadius) {
-    out.push(`  BLAST RADIUS       nothing changed: ${report.blastRadius.reasons.join('; ')}`);
+    // Each limit stops its own kind of change only: the rest of the run went ahead.
+    out.push(`  BLAST RADIUS       not done: ${report.blastRadius.reasons.join('; ')}`);
   }
   if (report.truncated)
     out.push('  TIME RAN OUT       some snapshots or actions were not reached; the next run takes them up');
@@ -123,10 +124,13 @@ export function jsonReport(report: RunReport, source: ReportSource) {
       arn: entry.snapshot.arn,
       region: entry.snapshot.region,
       account: r.type === 'revoke' ? r.account : undefined,
+      purpose: r.type === 'revoke' ? r.purpose : undefined,
       rule: r.rule,
       outcome: r.outcome,
       reason: r.reason,
       attempts: r.attempts,
+      restored: r.restored,
+      notRestored: r.notRestored,
     })),
   );
   return {

@@ -2,7 +2,7 @@ import { actionEvent, event, type RunContext, violationEvent } from './detail.ts
 import { evaluate, toRef } from './evaluate.ts';
 import { DETAIL_TYPES, type EventDetail } from './events.ts';
 import type { Action, ActionResult, Finding, FindingKind, Outcome, Snapshot, SnapshotRef } from './model.ts';
-import { checkSafety, plan } from './plan.ts';
+import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
 import { eventSink, type PublishPort } from './sink.ts';
 
@@ -15,10 +15,15 @@ type Revoke = Extract<Action, { type: 'revoke' }>;
 type Delete = Extract<Action, { type: 'delete' }>;
 type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
 
-/** The only ways the engine reaches AWS. Ports never throw: failures come back as results. */
+/**
+ * The only ways the engine reaches AWS. Ports never throw: failures come back as results, and a
+ * result is `applied` only when AWS's answer (or a read-back) shows the change.
+ */
 export type RunPorts = {
   revoke: (action: Revoke) => Promise<CallResult>;
   remove: (action: Delete) => Promise<CallResult>;
+  /** Gives back the grant `action` revoked (AuthorizeSnapshotAccess), after its delete failed. */
+  restore: (action: Revoke) => Promise<CallResult>;
   publish: PublishPort;
 };
 
@@ -164,33 +169,38 @@ export async function runCompliance(
     }
   }
 
-  const counts = {
-    revocations: planned.filter((p) => p.action.type === 'revoke').length,
-    deletions: planned.filter((p) => p.action.type === 'delete').length,
-  };
-  const safety = checkSafety(counts, policy);
+  const counts = countPlanned(planned.map((p) => p.action));
+  const stops = checkSafety(counts, policy);
+  const reasons = [stops.revoke, stops.delete].filter((r): r is string => r !== undefined);
   let blastRadius: RunReport['blastRadius'];
   const record = async (entry: SnapshotEntry, result: ActionResult) => {
     entry.results.push(result);
     const e = actionEvent(options, result, entry.findings);
     if (e) await sink.push(e);
   };
-  const skipAll = (reason: string, outcome: Outcome) =>
-    Promise.all(planned.map(({ action, entry }) => record(entry, { ...action, outcome, reason })));
 
   if (options.dryRun) {
-    await skipAll(
-      policy.mode === 'audit' ? 'audit mode: planned, not applied' : 'dry run: planned, not applied',
-      'dry-run',
-    );
-  } else if (!safety.ok) {
-    blastRadius = { ...counts, reasons: safety.reasons };
-    await skipAll(`blast radius exceeded: ${safety.reasons.join('; ')}`, 'skipped');
-    await sink.push(
-      event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason: safety.reasons.join('; ') }),
+    const reason =
+      policy.mode === 'audit' ? 'audit mode: planned, not applied' : 'dry run: planned, not applied';
+    await Promise.all(
+      planned.map(({ action, entry }) =>
+        record(entry, {
+          ...action,
+          ...(action.type === 'delete' && action.blocked
+            ? { outcome: 'skipped', reason: action.blocked }
+            : { outcome: 'dry-run', reason }),
+        }),
+      ),
     );
   } else {
-    await enforce(planned, ports, options.concurrency ?? 8, outOfTime, record);
+    if (reasons.length > 0) {
+      blastRadius = { ...counts, reasons };
+      // One event per limit exceeded: each stops its own kind of action only.
+      for (const reason of reasons) {
+        await sink.push(event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }));
+      }
+    }
+    await enforce(planned, ports, options.concurrency ?? 8, outOfTime, stops, record);
   }
 
   // A violation event is exactly a violation that outlived the run: it also decides `compliant`.
@@ -255,45 +265,128 @@ export async function runCompliance(
   };
 }
 
+type Planned = { action: Action; entry: SnapshotEntry };
+type RecordResult = (entry: SnapshotEntry, result: ActionResult) => Promise<void>;
+
+const TIME_UP = 'time ran out before this action; the next run will take it up';
+
+/** One snapshot's delete with the allowed grants revoked only for it. */
+type DeleteStep = { entry: SnapshotEntry; remove: Delete; forDelete: Revoke[] };
+
 /**
- * Revokes first, all in one pool; then deletes, each only once every grant of its snapshot is
- * gone (AWS refuses to delete a shared snapshot, and a half-revoked snapshot must stay put).
+ * Revokes the grants the policy does not allow, all in one pool; then, snapshot by snapshot,
+ * each delete: only once every not-allowed grant of its snapshot is gone, its allowed grants are
+ * revoked as the step right before it, and given back if the delete fails. Each safety limit
+ * stops its own kind of action only; a delete that needs a revoke stops with the revokes.
  */
 async function enforce(
-  planned: { action: Action; entry: SnapshotEntry }[],
+  planned: Planned[],
   ports: RunPorts,
   concurrency: number,
   outOfTime: () => boolean,
-  record: (entry: SnapshotEntry, result: ActionResult) => Promise<void>,
+  stops: SafetyStops,
+  record: RecordResult,
 ): Promise<void> {
-  const timeUp = 'time ran out before this action; the next run will take it up';
-  await mapPool(
-    planned.filter((p) => p.action.type === 'revoke'),
-    concurrency,
-    async ({ action, entry }) => {
-      const a = action as Revoke;
-      const r = outOfTime() ? { outcome: 'skipped' as const, reason: timeUp } : await ports.revoke(a);
-      await record(entry, { ...a, ...r });
-    },
+  const revokes: { action: Revoke; entry: SnapshotEntry }[] = [];
+  const deletes = new Map<SnapshotEntry, DeleteStep>();
+  for (const { action, entry } of planned) {
+    if (action.type === 'delete') deletes.set(entry, { entry, remove: action, forDelete: [] });
+  }
+  for (const { action, entry } of planned) {
+    if (action.type !== 'revoke') continue;
+    // `plan` gives every delete-purpose revoke its snapshot's delete.
+    if (action.purpose === 'delete') deletes.get(entry)?.forDelete.push(action);
+    else revokes.push({ action, entry });
+  }
+
+  const revokeStop = stops.revoke && `blast radius exceeded: ${stops.revoke}`;
+  await mapPool(revokes, concurrency, async ({ action, entry }) => {
+    const r: CallResult = revokeStop
+      ? { outcome: 'skipped', reason: revokeStop }
+      : outOfTime()
+        ? { outcome: 'skipped', reason: TIME_UP }
+        : await ports.revoke(action);
+    await record(entry, { ...action, ...r });
+  });
+  await mapPool([...deletes.values()], concurrency, async (step) => {
+    const why = deleteStop(step, stops, outOfTime);
+    if (why === undefined) return deleteSnapshot(step, ports, record);
+    for (const a of step.forDelete) await record(step.entry, { ...a, outcome: 'skipped', reason: why });
+    await record(step.entry, { ...step.remove, outcome: 'skipped', reason: why });
+  });
+}
+
+/** Why a delete must not start, or undefined when it may: checked before anything is touched for it. */
+function deleteStop(step: DeleteStep, stops: SafetyStops, outOfTime: () => boolean): string | undefined {
+  if (step.remove.blocked) return step.remove.blocked;
+  if (stops.delete) return `blast radius exceeded: ${stops.delete}`;
+  const blocked = step.entry.results.find(
+    (r): r is Extract<ActionResult, { type: 'revoke' }> =>
+      r.type === 'revoke' && r.outcome !== 'applied' && r.outcome !== 'already-done',
   );
-  await mapPool(
-    planned.filter((p) => p.action.type === 'delete'),
-    concurrency,
-    async ({ action, entry }) => {
-      const a = action as Delete;
-      const blocked = entry.results.find(
-        (r): r is Extract<ActionResult, { type: 'revoke' }> =>
-          r.type === 'revoke' && r.outcome !== 'applied' && r.outcome !== 'already-done',
-      );
-      const r: CallResult = blocked
-        ? {
-            outcome: 'skipped',
-            reason: `a grant could not be revoked first (${blocked.account}: ${blocked.outcome})`,
-          }
-        : outOfTime()
-          ? { outcome: 'skipped', reason: timeUp }
-          : await ports.remove(a);
-      await record(entry, { ...a, ...r });
-    },
-  );
+  if (blocked) return `a grant could not be revoked first (${blocked.account}: ${blocked.outcome})`;
+  if (stops.revoke && step.forDelete.length > 0) {
+    return `blast radius exceeded: ${stops.revoke}; this delete needs its allowed grants revoked first`;
+  }
+  return outOfTime() ? TIME_UP : undefined;
+}
+
+/**
+ * Revokes the allowed grants one at a time (stopping at the first that is not confirmed gone),
+ * then deletes. If the delete does not happen, every grant revoked for it is given back, and the
+ * delete is reported as failed with what failed and what was given back.
+ */
+async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordResult): Promise<void> {
+  const { entry, remove, forDelete } = step;
+  const revoked: Revoke[] = [];
+  let failure: { reason: string; attempts?: number } | undefined;
+  for (const [i, action] of forDelete.entries()) {
+    const r = await ports.revoke(action);
+    await record(entry, { ...action, ...r });
+    if (r.outcome === 'applied') revoked.push(action);
+    else if (r.outcome !== 'already-done') {
+      const reason = `revoking ${action.account} before the delete failed (${r.reason ?? r.outcome})`;
+      for (const rest of forDelete.slice(i + 1)) {
+        await record(entry, { ...rest, outcome: 'skipped', reason: `not revoked: ${reason}` });
+      }
+      if (revoked.length === 0) {
+        // Nothing was taken for this delete yet: it is simply not attempted.
+        const skip = `a grant could not be revoked first (${action.account}: ${r.outcome})`;
+        await record(entry, { ...remove, outcome: 'skipped', reason: skip });
+        return;
+      }
+      failure = { reason };
+      break;
+    }
+  }
+  if (!failure) {
+    const r = await ports.remove(remove);
+    if (r.outcome === 'applied' || r.outcome === 'already-done' || revoked.length === 0) {
+      await record(entry, { ...remove, ...r });
+      return;
+    }
+    failure = { reason: r.reason ?? r.outcome, attempts: r.attempts };
+  }
+  const restored: string[] = [];
+  const notRestored: string[] = [];
+  const notes: string[] = [];
+  for (const action of revoked) {
+    const r = await ports.restore(action);
+    if (r.outcome === 'applied' || r.outcome === 'already-done') restored.push(action.account);
+    else {
+      notRestored.push(action.account);
+      notes.push(`${action.account} (${r.reason ?? r.outcome})`);
+    }
+  }
+  const gaveBack =
+    restored.length > 0 ? `; access given back to ${restored.join(', ')} (AuthorizeSnapshotAccess)` : '';
+  const kept = notRestored.length > 0 ? `; access could NOT be given back to ${notes.join(', ')}` : '';
+  await record(entry, {
+    ...remove,
+    outcome: 'failed',
+    reason: `the snapshot was not deleted: ${failure.reason}${gaveBack}${kept}`,
+    attempts: failure.attempts,
+    restored,
+    notRestored,
+  });
 }

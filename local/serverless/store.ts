@@ -193,6 +193,24 @@ export class ServerlessStore extends ServerlessState implements ArnSnapshotAcces
     return redshiftSnapshotXml(snapshot, this.remainingDays(snapshot));
   }
 
+  /**
+   * What `revoke` answers, without revoking: Redshift's view of the snapshot leaves the account
+   * out while its own grants (what GetSnapshot shows) keep it. The revokeKeepsAccess fault.
+   */
+  revokeAnswerOnly(account: string, region: string, arn: string, grantee: string): string {
+    const snapshot = this.sharedBy(account, region, arn);
+    const others = (list: string[]) => list.filter((a) => a !== grantee);
+    if (!snapshot.restoreAccess.includes(grantee) && !snapshot.provisionedRestoreAccess.includes(grantee)) {
+      throw redshiftErrors.authorizationNotFound(grantee, arn);
+    }
+    const view = {
+      ...snapshot,
+      restoreAccess: others(snapshot.restoreAccess),
+      provisionedRestoreAccess: others(snapshot.provisionedRestoreAccess),
+    };
+    return redshiftSnapshotXml(view, this.remainingDays(snapshot));
+  }
+
   /** The snapshot a Redshift sharing call names, with Redshift's errors (it is Redshift answering). */
   private sharedBy(account: string, region: string, arn: string): ServerlessSnapshotRecord {
     const snapshot = this.getByArn(arn);

@@ -50,6 +50,8 @@ retention:
   manual: { maxAgeDays: 400, onViolation: delete }
 exemptions:
   - { tags: { hold: legal }, reason: legal hold, until: 2099-12-31 }
+# No grant is revoked for being not allowed; a delete still revokes the allowed grants it needs.
+safety: { maxRevocationsPerRun: 0, maxDeletionsPerRun: 5 }
 events: { busName: guard-test-bus, source: guard.test }
 `,
     args: ['--param=alertEmail=secops@example.com', '--param=scheduleRate=rate(15 minutes)'],
@@ -530,6 +532,10 @@ describe('least privilege', () => {
     allow('DeleteClusterSnapshots', ['redshift:DeleteClusterSnapshot'], resources);
   const removeServerless = (resources: Json) =>
     allow('DeleteServerlessSnapshots', ['redshift-serverless:DeleteSnapshot'], resources);
+  const confirm = (resources: Json) =>
+    allow('ConfirmServerlessGrants', ['redshift-serverless:GetSnapshot'], resources);
+  const restore = (resources: Json) =>
+    allow('RestoreGrants', ['redshift:AuthorizeSnapshotAccess'], resources);
   const bySid = (s: Statement[]) => [...s].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
   const role = (id: string, name: string) => bySid(statements(id, name));
   const granted = (name: string) =>
@@ -557,7 +563,15 @@ describe('least privilege', () => {
     // The policy that enforces, deletes and matches on tags needs every one of them.
     expect(granted('deleting')).toEqual([...needed, ...plumbingActions].sort());
     expect(needed).toEqual(
-      [...INVENTORY_IAM_ACTIONS, ...IAM_ACTIONS.revoke, ...IAM_ACTIONS.delete, 'events:PutEvents'].sort(),
+      [
+        ...new Set([
+          ...INVENTORY_IAM_ACTIONS,
+          ...IAM_ACTIONS.revoke,
+          ...IAM_ACTIONS.delete,
+          ...IAM_ACTIONS.restore,
+          'events:PutEvents',
+        ]),
+      ].sort(),
     );
   });
 
@@ -568,6 +582,7 @@ describe('least privilege', () => {
         sweepLists,
         allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], [serverless(OWN_REGION)]),
         revoke([cluster(OWN_REGION), serverless(OWN_REGION)]),
+        confirm([serverless(OWN_REGION)]),
       ]),
     );
   });
@@ -589,13 +604,14 @@ describe('least privilege', () => {
         eventLists,
         read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
         revokeHere,
+        restore([cluster(OWN_REGION), serverless(OWN_REGION)]),
         removeCluster(cluster(OWN_REGION)),
         removeServerless(serverless(OWN_REGION)),
       ]),
     );
   });
 
-  it('grants delete only to a policy that deletes, in each region the sweep reads', () => {
+  it('grants delete, and giving back grants a failed delete took, only to a policy that deletes, in each region the sweep reads', () => {
     const regions = ['us-east-1', 'eu-west-1'];
     expect(role('SweepRole', 'deleting')).toEqual(
       bySid([
@@ -603,11 +619,14 @@ describe('least privilege', () => {
         sweepLists,
         allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], regions.map(serverless)),
         revoke([...regions.map(cluster), ...regions.map(serverless)]),
+        confirm(regions.map(serverless)),
+        restore([...regions.map(cluster), ...regions.map(serverless)]),
         removeCluster(regions.map(cluster)),
         removeServerless(regions.map(serverless)),
       ]),
     );
     expect(granted('shipped').filter((a) => IAM_ACTIONS.delete.includes(a))).toEqual([]);
+    expect(granted('shipped')).not.toContain('redshift:AuthorizeSnapshotAccess');
   });
 
   it('grants a policy in audit mode, with no tag rules, nothing that changes or reads tags', () => {

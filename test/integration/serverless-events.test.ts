@@ -101,7 +101,7 @@ beforeEach(async () => {
 });
 
 describe('real-time enforcement of Redshift Serverless snapshots', () => {
-  it('revokes a share made through a resource policy with one GetSnapshot and one revoke', async () => {
+  it('revokes a share made through a resource policy: GetSnapshot to read it, one revoke, GetSnapshot to confirm it', async () => {
     // Prepare
     await shareByPolicy(UNKNOWN);
     const put = event('serverless/put-resource-policy');
@@ -111,7 +111,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
 
     // Assess
     expect(local.calls()).toEqual({
-      'redshift-serverless.GetSnapshot': 1,
+      'redshift-serverless.GetSnapshot': 2,
       'redshift.RevokeSnapshotAccess': 1,
       'events.PutEvents': 1,
     });
@@ -123,7 +123,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
       trigger: 'event',
       triggerEventId: put.detail.eventID,
       snapshot: { kind: 'serverless', identifier: NAME, arn, namespace: 'sales-serverless' },
-      action: { type: 'revoke', account: UNKNOWN, status: 'applied' },
+      action: { type: 'revoke', account: UNKNOWN, purpose: 'not-allowed', status: 'applied' },
     });
   });
 
@@ -141,7 +141,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
 
     // Assess
     expect(local.calls()).toEqual({
-      'redshift-serverless.GetSnapshot': 1,
+      'redshift-serverless.GetSnapshot': 2,
       'redshift.RevokeSnapshotAccess': 1,
       'events.PutEvents': 1,
     });
