@@ -19,6 +19,7 @@ async function judge(loaded: LoadedPolicy) {
   const ports: RunPorts = {
     revoke: async () => ({ outcome: 'applied' }),
     remove: async () => ({ outcome: 'applied' }),
+    restore: async () => ({ outcome: 'applied' }),
     publish: async (batch) => {
       events.push(...batch);
       return { published: batch.length, failed: [] };

@@ -251,6 +251,7 @@ sharing:
       const ports: RunPorts = {
         revoke: async () => ({ outcome: 'applied' }),
         remove: async () => ({ outcome: 'applied' }),
+        restore: async () => ({ outcome: 'applied' }),
         publish: async (batch) => {
           events.push(...batch);
           return { published: batch.length, failed: [] };
