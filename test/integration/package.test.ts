@@ -525,6 +525,8 @@ describe('least privilege', () => {
     '*',
   );
   const eventLists = allow('ListSnapshots', ['redshift:DescribeClusterSnapshots'], '*');
+  /** The Service Authorization Reference gives ListTagsForResource namespace and workgroup resources only. */
+  const readTags = allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], '*');
   const revoke = (resources: Json) => allow('RevokeGrants', ['redshift:RevokeSnapshotAccess'], resources);
   const removeCluster = (resources: Json) =>
     allow('DeleteClusterSnapshots', ['redshift:DeleteClusterSnapshot'], resources);
@@ -566,7 +568,7 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], [serverless(OWN_REGION)]),
+        readTags,
         revoke([cluster(OWN_REGION), serverless(OWN_REGION)]),
       ]),
     );
@@ -579,7 +581,8 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
       ]),
     );
@@ -587,12 +590,25 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
         removeCluster(cluster(OWN_REGION)),
         removeServerless(serverless(OWN_REGION)),
       ]),
     );
+  });
+
+  it('grants Serverless ListTagsForResource on *, not on snapshot ARNs it may not apply to, only to a policy that reads tags', () => {
+    for (const roleId of ['SweepRole', 'SnapshotEventRole']) {
+      const tagging = statements(roleId, 'shipped').filter((st) =>
+        [st.Action].flat().includes('redshift-serverless:ListTagsForResource'),
+      );
+      expect(tagging, roleId).toEqual([readTags]);
+      expect(actionsOf(statements(roleId, 'audit')), roleId).not.toContain(
+        'redshift-serverless:ListTagsForResource',
+      );
+    }
   });
 
   it('grants delete only to a policy that deletes, in each region the sweep reads', () => {
@@ -601,7 +617,7 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], regions.map(serverless)),
+        readTags,
         revoke([...regions.map(cluster), ...regions.map(serverless)]),
         removeCluster(regions.map(cluster)),
         removeServerless(regions.map(serverless)),
