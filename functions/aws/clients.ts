@@ -80,9 +80,11 @@ export function callLimits(
     work.abort();
     publish.abort();
   };
+  // Node fires a timer longer than 2^31-1 ms at once; no Lambda runs that long.
+  const after = (ms: number) => Math.min(Math.max(0, ms), 2 ** 31 - 1);
   const timers = [
-    setTimeout(stopWork, Math.max(0, remainingMs - reserveMs / 2)),
-    setTimeout(stopAll, Math.max(0, remainingMs - FINISH_MS)),
+    setTimeout(stopWork, after(remainingMs - reserveMs / 2)),
+    setTimeout(stopAll, after(remainingMs - FINISH_MS)),
   ];
   for (const timer of timers) timer.unref();
   host?.addEventListener('abort', stopAll, { once: true });

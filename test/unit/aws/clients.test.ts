@@ -36,7 +36,7 @@ describe('clientTimeouts', () => {
     expect(maxAttempts * requestTimeoutMs).toBeLessThanOrEqual(
       30_000 - EVENT_RESERVE_MS / 2 - requestTimeoutMs,
     );
-    expect(maxAttempts).toBeGreaterThan(1);
+    expect({ maxAttempts, requestTimeoutMs }).toEqual({ maxAttempts: 4, requestTimeoutMs: 5_500 });
   });
 
   it("keeps the SDK's 6 attempts of 10 s for the 15-minute sweep", () => {
@@ -70,6 +70,15 @@ describe('callLimits', () => {
     expect([limits.work.aborted, limits.publish.aborted]).toEqual([true, false]);
     vi.advanceTimersByTime(2_500 - FINISH_MS);
     expect([limits.work.aborted, limits.publish.aborted]).toEqual([true, true]);
+    limits.dispose();
+  });
+
+  it('does not stop at once for a remaining time longer than a timer can hold', () => {
+    const limits = callLimits(2 ** 32, 5_000);
+
+    vi.advanceTimersByTime(10);
+
+    expect([limits.work.aborted, limits.publish.aborted]).toEqual([false, false]);
     limits.dispose();
   });
 
