@@ -41,6 +41,15 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * An AWS call abandoned (or never sent) because the run's time was up: the host (Lambda) would
+ * have stopped it mid-flight. A change it carried may still have landed; the next run reads the
+ * state again.
+ */
+export class TimeUpError extends Error {
+  override readonly name = 'TimeUpError';
+}
+
 /** An AWS response the product relies on did not have the shape it needs. */
 export class AwsResponseError extends Error {
   override readonly name = 'AwsResponseError';

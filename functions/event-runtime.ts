@@ -6,17 +6,24 @@ import { mapPool } from './engine/pool.ts';
 import { type RegionPage, type RunReport, runCompliance } from './engine/run.ts';
 import type { CloudTrailEvent } from './events/cloudtrail.ts';
 import { snapshotTargets } from './events/targets.ts';
-import { type Runtime, runContext, summarize } from './runtime.ts';
+import type { Policy } from './policy/schema.ts';
+import { cutShort, type Runtime, runContext, summarize, withinTime } from './runtime.ts';
 
 export type SnapshotEventRequest = {
   /** Plan and report only; `mode: audit` in the policy forces it. */
   dryRun?: boolean;
   /** Overrides the policy's regions (the CLI's `--region`). */
   regions?: string[];
+  /** Time left before the host stops the run; without it (the CLI) nothing is cut short. */
   remainingMs?: () => number;
+  /** Fires just before the host stops the run (middy's `timeoutEarlyInMillis`). */
+  signal?: AbortSignal;
   now?: Date;
   runId?: string;
 };
+
+/** Kept back from the event function's Lambda timeout for publishing the events and returning. */
+export const EVENT_RESERVE_MS = 5_000;
 
 /** What one event came to: the engine's report, plus what never reached the engine and why. */
 export type SnapshotEventResult = {
@@ -38,13 +45,32 @@ function label(address: SnapshotAddress): string {
   return address.cluster ? `${address.cluster}/${address.id}` : address.id;
 }
 
-/** One snapshot's current state from the API of its kind: one call, plus tags if the policy needs them. */
+/**
+ * One snapshot's current state from the API of its kind: one call, plus tags if the policy needs
+ * them. Looked up among `account`'s own snapshots: a snapshot shared in from elsewhere under the
+ * same name must not stand in for ours (a Serverless name is already the caller's by default).
+ */
 function current(rt: Runtime, region: string, account: string, address: SnapshotAddress) {
   if ('snapshotName' in address || ('arn' in address && isServerlessSnapshotArn(address.arn))) {
     const options = tagOptions(rt.loaded.policy, account);
     return getServerlessSnapshot(rt.clients.serverless(region), region, address, options);
   }
-  return describeSnapshot(rt.clients.redshift(region), region, address);
+  return describeSnapshot(rt.clients.redshift(region), region, address, account);
+}
+
+/** The regions an event may be acted on in, and how to say so when it is not. */
+function scopeOf(request: SnapshotEventRequest, policy: Policy, homeRegion: string) {
+  if (request.regions)
+    return { regions: request.regions, label: `the regions asked for (${request.regions.join(', ')})` };
+  if (policy.regions)
+    return { regions: policy.regions, label: `the policy's regions (${policy.regions.join(', ')})` };
+  // Without `regions` the policy covers the home region only, as the sweep does.
+  return { regions: [homeRegion], label: `the home region (${homeRegion}); the policy names no regions` };
+}
+
+/** The region an address names: an ARN's own, else the region the call was made in. */
+function regionOf(address: SnapshotAddress, eventRegion: string): string {
+  return 'arn' in address ? (address.arn.split(':')[3] ?? '') : eventRegion;
 }
 
 async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage> {
@@ -95,34 +121,49 @@ export async function runSnapshotEvent(
   const region = detail.awsRegion;
   const extraction = snapshotTargets(detail);
   let ignored = 'ignored' in extraction ? extraction.ignored : undefined;
-  const regions = request.regions ?? policy.regions;
-  if (!ignored && regions && !regions.includes(region)) {
-    ignored = `${region} is not among the policy's regions (${regions.join(', ')})`;
+  const scope = scopeOf(request, policy, rt.clients.homeRegion);
+  if (!ignored && !scope.regions.includes(region)) {
+    ignored = `${region} is not among ${scope.label}`;
   }
-  // When the event alone settles it, no AWS call is made: the event's account stands in for the caller's.
-  const account = ignored ? detail.recipientAccountId : await rt.account();
-  if (!ignored && detail.recipientAccountId !== account) {
-    // Forwarded from another account's bus: its snapshots are not ours to read or change.
-    ignored = `the call was made in account ${detail.recipientAccountId}; this function guards ${account}`;
-  }
-  const addresses = ignored || !('addresses' in extraction) ? [] : extraction.addresses;
-  const lookups = await mapPool(addresses, DESCRIBE_CONCURRENCY, (a) => lookUp(rt, region, account, a));
-  const items = lookups.flatMap((l) => (l.item ? [l.item] : []));
-  const reasons = lookups.flatMap((l) => (l.ignored ? [l.ignored] : []));
-  const report = await runCompliance(
-    onePage(items.length > 0 ? { region, items } : undefined),
-    {
-      ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: detail.eventID }),
-      // Kept back from the Lambda timeout for publishing the events and returning.
-      reserveMs: 5_000,
-      emitCompleted: false,
-    },
-    awsPorts(rt.clients, policy, account),
-  );
+  const named = ignored || !('addresses' in extraction) ? [] : extraction.addresses;
+  // An ARN can name a snapshot in another region than the call's. The event function reads and
+  // changes its own region only (its role is scoped so); the sweep covers the policy's regions.
+  const addresses = named.filter((a) => regionOf(a, region) === region);
+  const outside = named
+    .filter((a) => !addresses.includes(a))
+    .map(
+      (a) =>
+        `snapshot ${label(a)} is in ${regionOf(a, region)}, outside the scope of an event from ${region}`,
+    );
+  if (!ignored && addresses.length === 0 && outside.length > 0) ignored = outside.join('; ');
+  const { value, cut } = await withinTime(request, EVENT_RESERVE_MS, async () => {
+    // When the event alone settles it, no AWS call is made: the event's account stands in for the caller's.
+    const account = ignored ? detail.recipientAccountId : await rt.account();
+    if (!ignored && detail.recipientAccountId !== account) {
+      // Forwarded from another account's bus: its snapshots are not ours to read or change.
+      ignored = `the call was made in account ${detail.recipientAccountId}; this function guards ${account}`;
+    }
+    const lookups = await mapPool(ignored ? [] : addresses, DESCRIBE_CONCURRENCY, (a) =>
+      lookUp(rt, region, account, a),
+    );
+    const items = lookups.flatMap((l) => (l.item ? [l.item] : []));
+    const report = await runCompliance(
+      onePage(items.length > 0 ? { region, items } : undefined),
+      {
+        ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: detail.eventID }),
+        reserveMs: EVENT_RESERVE_MS,
+        emitCompleted: false,
+      },
+      awsPorts(rt.clients, policy, account),
+    );
+    return { report, lookups };
+  });
+  const { lookups } = value;
+  const reasons = [...outside, ...lookups.flatMap((l) => (l.ignored ? [l.ignored] : []))];
   return {
     eventId: detail.eventID,
     eventName: detail.eventName,
-    report,
+    report: cutShort(value.report, cut),
     gone: lookups.flatMap((l) => (l.gone ? [l.gone] : [])),
     ignored: ignored ?? (reasons.length > 0 ? reasons.join('; ') : undefined),
   };

@@ -51,7 +51,16 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   // Injected latency is a deadline from arrival, as a real service's latency includes its own
   // work: the stand-in's time building the answer must not add to it.
   const wait = arrived + delayMs - performance.now();
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) {
+    // A client that gave up (its socket closed) gets no answer; the call's work is done, as on AWS.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    try {
+      await sleep(wait, undefined, { signal: gone.signal });
+    } catch {
+      return;
+    }
+  }
   reply();
 }
 

@@ -104,17 +104,23 @@ export type SnapshotAddress = ClusterSnapshotAddress | { snapshotName: string };
 
 /**
  * The current state of one snapshot (one DescribeClusterSnapshots call), or `undefined` when it no
- * longer exists. The event path decides on this, never on the event's own copy.
+ * longer exists. The event path decides on this, never on the event's own copy. An identifier is
+ * unique only within its owner's snapshots: with `owner`, a snapshot another account shares under
+ * the same name (and cluster name) is not looked at. An ARN names its owner already.
+ *
+ * @example
+ * await describeSnapshot(client, 'us-east-1', { id: 'nightly' }, '123456789012'); // ours, or undefined
  */
 export async function describeSnapshot(
   client: RedshiftClient,
   region: string,
   address: ClusterSnapshotAddress,
+  owner?: string,
 ): Promise<Snapshot | undefined> {
   const input: DescribeClusterSnapshotsMessage =
     'arn' in address
       ? { SnapshotArn: address.arn }
-      : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster };
+      : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster, OwnerAccount: owner };
   try {
     const out = await client.send(new DescribeClusterSnapshotsCommand(input));
     const raw = out.Snapshots?.[0];

@@ -47,10 +47,14 @@ const REQUEST_FIELDS = {
   snapshotIdentifierList: z.array(Identifier).max(1000).optional(),
   resourceName: Arn.optional(),
   accountWithRestoreAccess: z.string().max(255).optional(),
+  // DeleteCluster's final snapshot (absent when the call skips it).
+  finalClusterSnapshotIdentifier: Identifier.optional(),
   // Redshift Serverless: snapshots go by name, resource policies and tags by resource ARN.
   snapshotName: Identifier.optional(),
   namespaceName: Identifier.optional(),
   resourceArn: Arn.optional(),
+  // DeleteNamespace's final snapshot.
+  finalSnapshotName: Identifier.optional(),
 };
 
 /** The response fields the target table reads (a response may also wrap them in `snapshot`). */

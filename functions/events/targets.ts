@@ -24,7 +24,9 @@ type Target = {
 /**
  * Every call that creates a provisioned snapshot or changes something the policy judges: who may
  * restore it, its retention, its tags (rules and exemptions match on tags). RevokeSnapshotAccess
- * and deletions only ever remove access, and handling them would re-trigger on our own revokes.
+ * and snapshot deletions only ever remove access, and handling them would re-trigger on our own
+ * revokes and deletes. DeleteCluster is handled for the final snapshot it takes, with the
+ * retention it asks for (`finalClusterSnapshotRetentionPeriod`), read back from the snapshot.
  */
 const TARGETS = {
   AuthorizeSnapshotAccess: {
@@ -56,6 +58,11 @@ const TARGETS = {
   BatchModifyClusterSnapshots: { ids: 'requestParameters.snapshotIdentifierList' },
   CreateTags: { arn: ['requestParameters.resourceName'] },
   DeleteTags: { arn: ['requestParameters.resourceName'] },
+  // No final snapshot (`skipFinalClusterSnapshot`), no snapshot named: ignored.
+  DeleteCluster: {
+    id: ['requestParameters.finalClusterSnapshotIdentifier'],
+    cluster: ['requestParameters.clusterIdentifier'],
+  },
 } as const satisfies Record<string, Target>;
 
 /** A Serverless call that answers with the snapshot names it by ARN there, else by name. */
@@ -68,7 +75,8 @@ const SERVERLESS_SNAPSHOT: Target = {
  * The Redshift Serverless calls that create a snapshot or change what the policy judges: sharing
  * (a resource policy on the snapshot), retention, tags. DeleteResourcePolicy only takes access
  * away, like RevokeSnapshotAccess, and is left out; UntagResource is in, as DeleteTags is, since a
- * removed tag can end the rule or exemption that covered a snapshot. Copies a
+ * removed tag can end the rule or exemption that covered a snapshot. DeleteNamespace is in for the
+ * final snapshot it takes (`finalSnapshotName`, with `finalSnapshotRetentionPeriod`). Copies a
  * CreateSnapshotCopyConfiguration makes appear later in another region, where the sweep finds them.
  */
 const SERVERLESS_TARGETS = {
@@ -78,6 +86,8 @@ const SERVERLESS_TARGETS = {
   PutResourcePolicy: { arn: ['requestParameters.resourceArn'] },
   TagResource: { arn: ['requestParameters.resourceArn'] },
   UntagResource: { arn: ['requestParameters.resourceArn'] },
+  // The response names the namespace, not the snapshot; no final snapshot, nothing named: ignored.
+  DeleteNamespace: { name: ['requestParameters.finalSnapshotName'] },
 } as const satisfies Record<string, Target>;
 
 export type HandledEventName = keyof typeof TARGETS;

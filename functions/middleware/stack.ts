@@ -76,15 +76,26 @@ export function recordMetrics(metrics: Metrics, report: RunReport): void {
   metrics.addMetric('BlastRadiusExceeded', MetricUnit.Count, report.blastRadius ? 1 : 0);
 }
 
-/** The stack every handler shares: context-aware logs, metrics flushed after each invocation, zod-checked event. */
+/**
+ * How long before Lambda's timeout middy gives up on a handler still running (its signal fires and
+ * the invocation fails with a TimeoutError). A backstop only: the handlers abandon their own calls
+ * earlier and return their report (see `callLimits`).
+ */
+export const TIMEOUT_EARLY_MS = 500;
+
+/**
+ * The stack every handler shares: context-aware logs, metrics flushed after each invocation,
+ * zod-checked event. The handler gets middy's signal, which fires TIMEOUT_EARLY_MS before the
+ * Lambda's timeout.
+ */
 export function withStack<S extends z.ZodType, R>(
   schema: S,
   obs: Observability,
-  handler: (event: z.output<S>, context: Context) => Promise<R>,
+  handler: (event: z.output<S>, context: Context, signal: AbortSignal) => Promise<R>,
 ) {
-  return middy<z.output<S>, R, Error, Context>()
+  return middy<z.output<S>, R, Error, Context>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(injectLambdaContext(obs.logger, { resetKeys: true }))
     .use(logMetrics(obs.metrics, { captureColdStartMetric: true }))
     .use(parseEvent(schema, obs.logger) as MiddlewareObj<z.output<S>, R, Error, Context>)
-    .handler(handler);
+    .handler((event, context, { signal }) => handler(event, context, signal));
 }

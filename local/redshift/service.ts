@@ -80,7 +80,7 @@ export function redshiftService(env: RedshiftEnv): QueryService {
         const vanish = faults.afterDescribePage();
         if (vanish) {
           const target = vanish.snapshotIdentifier
-            ? store.findVisible(ctx.account, ctx.region, vanish.snapshotIdentifier)[0]
+            ? store.findOwnFirst(ctx.account, ctx.region, vanish.snapshotIdentifier)
             : result.next;
           if (target) store.remove(target);
         }

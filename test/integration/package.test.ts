@@ -527,6 +527,8 @@ describe('least privilege', () => {
     '*',
   );
   const eventLists = allow('ListSnapshots', ['redshift:DescribeClusterSnapshots'], '*');
+  /** The Service Authorization Reference gives ListTagsForResource namespace and workgroup resources only. */
+  const readTags = allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], '*');
   const revoke = (resources: Json) => allow('RevokeGrants', ['redshift:RevokeSnapshotAccess'], resources);
   const removeCluster = (resources: Json) =>
     allow('DeleteClusterSnapshots', ['redshift:DeleteClusterSnapshot'], resources);
@@ -580,7 +582,7 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], [serverless(OWN_REGION)]),
+        readTags,
         revoke([cluster(OWN_REGION), serverless(OWN_REGION)]),
         confirm([serverless(OWN_REGION)]),
       ]),
@@ -594,7 +596,8 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
       ]),
     );
@@ -602,7 +605,8 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
         restore([cluster(OWN_REGION), serverless(OWN_REGION)]),
         removeCluster(cluster(OWN_REGION)),
@@ -611,13 +615,25 @@ describe('least privilege', () => {
     );
   });
 
+  it('grants Serverless ListTagsForResource on *, not on snapshot ARNs it may not apply to, only to a policy that reads tags', () => {
+    for (const roleId of ['SweepRole', 'SnapshotEventRole']) {
+      const tagging = statements(roleId, 'shipped').filter((st) =>
+        [st.Action].flat().includes('redshift-serverless:ListTagsForResource'),
+      );
+      expect(tagging, roleId).toEqual([readTags]);
+      expect(actionsOf(statements(roleId, 'audit')), roleId).not.toContain(
+        'redshift-serverless:ListTagsForResource',
+      );
+    }
+  });
+
   it('grants delete, and giving back grants a failed delete took, only to a policy that deletes, in each region the sweep reads', () => {
     const regions = ['us-east-1', 'eu-west-1'];
     expect(role('SweepRole', 'deleting')).toEqual(
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], regions.map(serverless)),
+        readTags,
         revoke([...regions.map(cluster), ...regions.map(serverless)]),
         confirm(regions.map(serverless)),
         restore([...regions.map(cluster), ...regions.map(serverless)]),

@@ -3,7 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizeSnapshotAccessCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { PutResourcePolicyCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
+import {
+  DeleteNamespaceCommand,
+  PutResourcePolicyCommand,
+  RedshiftServerlessClient,
+} from '@aws-sdk/client-redshift-serverless';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/events.ts';
@@ -182,6 +186,38 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
     expect(result.gone).toEqual([arn]);
     expect(result.report.compliant).toBe(true);
     expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1 });
+  });
+
+  it('judges the final snapshot a DeleteNamespace takes, with the retention it asked for', async () => {
+    // Prepare: the namespace is deleted through the API, leaving a final snapshot kept 30 days
+    const client = serverless();
+    await client.send(
+      new DeleteNamespaceCommand({
+        namespaceName: 'sales-serverless',
+        finalSnapshotName: 'sales-serverless-final',
+        finalSnapshotRetentionPeriod: 30,
+      }),
+    );
+    client.destroy();
+    const weekly = await warmRuntime(
+      {},
+      POLICY.replace('safety:', 'retention:\n  manual: { maxRetentionDays: 7 }\nsafety:'),
+    );
+    local.resetCalls();
+
+    // Act
+    const result = await runSnapshotEvent(weekly, event('serverless/delete-namespace'));
+
+    // Assess: read back by name in one GetSnapshot, and its retention reported
+    expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1, 'events.PutEvents': 1 });
+    expect(result.report.totals.findingsByKind).toEqual({ 'retention-too-long': 1 });
+    expect(
+      busEvents(local).map((e) => [
+        e.detailType,
+        e.detail.snapshot?.identifier,
+        e.detail.snapshot?.retentionDays,
+      ]),
+    ).toEqual([[DETAIL_TYPES.violation, 'sales-serverless-final', 30]]);
   });
 
   it('reads the tags too when a rule matches on them, and keeps the grant that rule allows', async () => {

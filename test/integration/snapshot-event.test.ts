@@ -3,7 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AuthorizeSnapshotAccessCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  AuthorizeSnapshotAccessCommand,
+  DeleteClusterCommand,
+  RedshiftClient,
+} from '@aws-sdk/client-redshift';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
@@ -22,6 +26,8 @@ const BUS = 'snapshot-compliance';
 const SNAPSHOT = 'finance-prod-manual-1';
 const UNKNOWN = '999988887777';
 const ALLOWED = '111122223333';
+/** Owns snapshots it shares with ACCOUNT, some named like ACCOUNT's. */
+const PARTNER = '444455556666';
 
 const POLICY = `version: 1
 mode: enforce
@@ -252,9 +258,9 @@ describe('runSnapshotEvent against the local stand-in', () => {
     expect(local.calls()['redshift.DescribeClusterSnapshots']).toBe(1);
   });
 
-  it('never changes a snapshot another account owns', async () => {
-    local.store.createCluster('444455556666', REGION, { identifier: 'partner-prod' });
-    local.store.createSnapshot('444455556666', REGION, {
+  it('never changes a snapshot another account owns: only this account’s snapshots are looked up', async () => {
+    local.store.createCluster(PARTNER, REGION, { identifier: 'partner-prod' });
+    local.store.createSnapshot(PARTNER, REGION, {
       identifier: 'partner-nightly',
       clusterIdentifier: 'partner-prod',
       grants: [ACCOUNT, UNKNOWN],
@@ -268,10 +274,73 @@ describe('runSnapshotEvent against the local stand-in', () => {
       }),
     );
 
-    expect(result.ignored).toBe(
-      'snapshot arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly is owned by account 444455556666; it is never changed',
-    );
+    // This account has no snapshot of that name: nothing to judge, and nothing of PARTNER's is read.
+    expect(result.gone).toEqual(['partner-nightly']);
+    expect(result.report.totals.snapshots).toBe(0);
     expect(local.calls()['redshift.RevokeSnapshotAccess']).toBeUndefined();
+    expect(local.store.getSnapshot(PARTNER, REGION, 'partner-nightly')?.grants).toEqual([ACCOUNT, UNKNOWN]);
+  });
+
+  it('finds its own snapshot when another account shares one under the same name', async () => {
+    // Prepare: PARTNER's older same-named snapshot, shared with this account, lists before ours
+    local.store.createCluster(PARTNER, REGION, { identifier: 'partner-prod' });
+    local.store.createSnapshot(PARTNER, REGION, {
+      identifier: SNAPSHOT,
+      clusterIdentifier: 'partner-prod',
+      createTime: Date.now() - 86_400_000,
+      grants: [ACCOUNT],
+    });
+    await share(UNKNOWN);
+    const authorize = event('authorize-snapshot-access', (d) => {
+      delete d.requestParameters.snapshotClusterIdentifier;
+    });
+
+    // Act
+    const result = await runSnapshotEvent(rt, authorize);
+
+    // Assess: one describe, ours; the grant it made is taken back; PARTNER's snapshot is untouched
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.totals.revocations).toEqual({ applied: 1 });
+    expect(local.calls()['redshift.DescribeClusterSnapshots']).toBe(1);
+    expect(grants()).toEqual([]);
+    expect(local.store.getSnapshot(PARTNER, REGION, SNAPSHOT)?.grants).toEqual([ACCOUNT]);
+  });
+
+  it('judges the final snapshot a DeleteCluster takes, with the retention it asked for', async () => {
+    // Prepare: finance-archive is deleted through the API, leaving a final snapshot kept forever
+    local.store.createCluster(ACCOUNT, REGION, { identifier: 'finance-archive' });
+    await redshift.send(
+      new DeleteClusterCommand({
+        ClusterIdentifier: 'finance-archive',
+        FinalClusterSnapshotIdentifier: 'finance-archive-final',
+        FinalClusterSnapshotRetentionPeriod: -1,
+      }),
+    );
+    const capped = runtimeFor(
+      parsePolicy(`${POLICY}retention:\n  manual: { maxRetentionDays: 365 }\n`, 'test.yml'),
+      createClients({ homeRegion: REGION, maxAttempts: 2 }),
+    );
+    await capped.account();
+    local.resetCalls();
+
+    // Act
+    const result = await runSnapshotEvent(capped, event('delete-cluster'));
+
+    // Assess: read back in one describe, and its retention reported
+    expect(local.calls()).toEqual({ 'redshift.DescribeClusterSnapshots': 1, 'events.PutEvents': 1 });
+    expect(result.report.totals.findingsByKind).toEqual({ 'retention-indefinite': 1 });
+    expect(received()).toEqual([
+      {
+        detailType: 'Snapshot Policy Violation',
+        detail: expect.objectContaining({
+          snapshot: expect.objectContaining({
+            identifier: 'finance-archive-final',
+            cluster: 'finance-archive',
+            retentionDays: -1,
+          }),
+        }),
+      },
+    ]);
   });
 
   it('describes each snapshot a batch names once', async () => {
@@ -310,6 +379,44 @@ describe('runSnapshotEvent against the local stand-in', () => {
     );
 
     expect(result.ignored).toBe("eu-west-1 is not among the policy's regions (us-east-1)");
+    expect(local.calls()).toEqual({});
+  });
+
+  it('takes the home region as the scope when the policy names no regions: another region is ignored without a call', async () => {
+    const homeOnly = runtimeFor(
+      parsePolicy(POLICY.replace(`regions: [${REGION}]\n`, ''), 'test.yml'),
+      createClients({ homeRegion: REGION, maxAttempts: 2 }),
+    );
+    await share(UNKNOWN);
+
+    const result = await runSnapshotEvent(
+      homeOnly,
+      event('authorize-snapshot-access', (d) => {
+        d.awsRegion = 'eu-west-1';
+      }),
+    );
+
+    expect(result.ignored).toBe(
+      'eu-west-1 is not among the home region (us-east-1); the policy names no regions',
+    );
+    expect(local.calls()).toEqual({});
+    expect(grants()).toEqual([UNKNOWN]);
+  });
+
+  it('reports a snapshot ARN from another region as outside the scope, not as gone', async () => {
+    const elsewhere = `arn:aws:redshift:eu-west-1:${ACCOUNT}:snapshot:finance-prod/${SNAPSHOT}`;
+
+    const result = await runSnapshotEvent(
+      rt,
+      event('create-tags', (d) => {
+        d.requestParameters.resourceName = elsewhere;
+      }),
+    );
+
+    expect(result.ignored).toBe(
+      `snapshot ${elsewhere} is in eu-west-1, outside the scope of an event from us-east-1`,
+    );
+    expect(result.gone).toEqual([]);
     expect(local.calls()).toEqual({});
   });
 

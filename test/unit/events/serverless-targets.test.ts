@@ -40,6 +40,7 @@ describe('Redshift Serverless CloudTrail events', () => {
     ['update-snapshot'],
     ['put-resource-policy'],
     ['tag-resource'],
+    ['delete-namespace'],
   ])('accepts the recorded event %s', (name) => {
     const parsed = CloudTrailEventSchema.parse(fixture(name));
 
@@ -82,6 +83,20 @@ describe('snapshotTargets for Redshift Serverless', () => {
     ['tag-resource', [{ arn: ARN }]],
   ])('finds the snapshot %s names', (name, addresses) => {
     expect(snapshotTargets(detail(name))).toEqual({ addresses });
+  });
+
+  it('finds the final snapshot a DeleteNamespace takes, by its name', () => {
+    expect(snapshotTargets(detail('delete-namespace'))).toEqual({
+      addresses: [{ snapshotName: 'sales-serverless-final' }],
+    });
+  });
+
+  it('ignores a DeleteNamespace without a final snapshot', () => {
+    const plain = detail('delete-namespace', (d) => {
+      d.requestParameters = { namespaceName: 'sales-serverless' };
+    });
+
+    expect(snapshotTargets(plain)).toEqual({ ignored: 'DeleteNamespace names no snapshot' });
   });
 
   it('falls back to the snapshot name when the response carries no ARN', () => {
@@ -146,6 +161,7 @@ describe('snapshotTargets for Redshift Serverless', () => {
       'PutResourcePolicy',
       'TagResource',
       'UntagResource',
+      'DeleteNamespace',
     ]);
     expect(SERVERLESS_EVENT_PATTERN).toEqual({
       source: ['aws.redshift-serverless'],

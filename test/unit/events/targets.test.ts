@@ -24,6 +24,7 @@ describe('snapshotTargets', () => {
     ['batch-modify-cluster-snapshots', [{ id: 'finance-prod-manual-1' }, { id: 'analytics-weekly-2026-43' }]],
     ['create-tags', [{ arn: MANUAL_1_ARN }]],
     ['delete-tags', [{ arn: MANUAL_1_ARN }]],
+    ['delete-cluster', [{ id: 'finance-archive-final', cluster: 'finance-archive' }]],
   ])('finds the snapshot %s names', (name, addresses) => {
     expect(snapshotTargets(detail(name))).toEqual({ addresses });
   });
@@ -37,7 +38,16 @@ describe('snapshotTargets', () => {
       'BatchModifyClusterSnapshots',
       'CreateTags',
       'DeleteTags',
+      'DeleteCluster',
     ]);
+  });
+
+  it('ignores a DeleteCluster that skips the final snapshot: no snapshot was made', () => {
+    const skipped = detail('delete-cluster', (d) => {
+      d.requestParameters = { clusterIdentifier: 'finance-archive', skipFinalClusterSnapshot: true };
+    });
+
+    expect(snapshotTargets(skipped)).toEqual({ ignored: 'DeleteCluster names no snapshot' });
   });
 
   it('gives the EventBridge rule a pattern that asks for exactly those calls', () => {
