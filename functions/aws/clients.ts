@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
@@ -54,6 +55,19 @@ export function clientTimeouts(budgetMs: number): Required<Omit<ClientOptions, '
 export type CallLimits = { work: AbortSignal; publish: AbortSignal; cut: number };
 
 const limitsOfRun = new AsyncLocalStorage<CallLimits>();
+const lastingCalls = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `call` under the later of the run's two limits (the one PutEvents has). Giving back an
+ * allowed grant that a failed delete took must not be abandoned at the cut-off that stops new
+ * work: an allowed account left without access is worse than a report that comes back late.
+ *
+ * @example
+ * restore: (action) => lasting(() => restoreGrant(client, action, readGrants)),
+ */
+export function lasting<T>(call: () => Promise<T>): Promise<T> {
+  return lastingCalls.run(true, call);
+}
 
 /** PutEvents is abandoned this long before the host's deadline: time left to return the report. */
 export const FINISH_MS = 1_500;
@@ -75,6 +89,8 @@ export function callLimits(
 ): CallLimits & { dispose: () => void } {
   const work = new AbortController();
   const publish = new AbortController();
+  // Every call in flight listens on these (a pool of revokes, pages, batches): no leak to warn of.
+  setMaxListeners(0, work.signal, publish.signal);
   const stopWork = () => work.abort();
   const stopAll = () => {
     work.abort();
@@ -129,7 +145,7 @@ function bounded<C extends object>(client: C, phase: 'work' | 'publish'): C {
     // Outside a run (the CLI, tests) or in callback style: the call as the SDK makes it.
     if (!limits || rest.some((arg) => typeof arg === 'function'))
       return proto.send.call(client, command, ...rest);
-    const signal = limits[phase];
+    const signal = limits[lastingCalls.getStore() ? 'publish' : phase];
     if (signal.aborted) {
       limits.cut++;
       return Promise.reject(timeUp());

@@ -1,7 +1,7 @@
 import type { RunPorts } from '../engine/run.ts';
 import type { InventoryPort } from '../engine/sweep.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { AwsClients } from './clients.ts';
+import { type AwsClients, lasting } from './clients.ts';
 import { putEventsBatch } from './events.ts';
 import {
   deleteClusterSnapshot,
@@ -86,7 +86,9 @@ export function awsPorts(
     revoke: (action) =>
       revokeGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
     restore: (action) =>
-      restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+      lasting(() =>
+        restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+      ),
     remove: (action) =>
       action.snapshot.kind === 'serverless'
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)

@@ -1,5 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  AuthorizeSnapshotAccessCommand,
+  DescribeClusterSnapshotsCommand,
+  RedshiftClient,
+} from '@aws-sdk/client-redshift';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -8,6 +12,7 @@ import {
   clientTimeouts,
   createClients,
   FINISH_MS,
+  lasting,
   withCallLimits,
 } from '../../../functions/aws/clients.ts';
 import { TimeUpError } from '../../../functions/errors.ts';
@@ -153,6 +158,27 @@ describe('the clients createClients builds', () => {
     await expect(read).rejects.toBeInstanceOf(TimeUpError);
     await expect(publish).resolves.toEqual({ Entries: [] });
     expect(optionsOf(events.send.firstCall.args)).toEqual({ abortSignal: limits.publish });
+  });
+
+  it('still gives back an allowed grant after reads and changes stop, until publishing stops too', async () => {
+    // Prepare
+    redshift.on(AuthorizeSnapshotAccessCommand).resolves({});
+    const client = createClients({ homeRegion: 'us-east-1' }).redshift('us-east-1');
+    const { limits, work, publish } = handLimits();
+    work.abort();
+    const giveBack = () =>
+      withCallLimits(limits, () =>
+        lasting(() =>
+          client.send(new AuthorizeSnapshotAccessCommand({ AccountWithRestoreAccess: '111122223333' })),
+        ),
+      );
+    // Act
+    const late = giveBack();
+    // Assess
+    await expect(late).resolves.toEqual({});
+    expect(optionsOf(redshift.send.firstCall.args)).toEqual({ abortSignal: limits.publish });
+    publish.abort();
+    await expect(giveBack()).rejects.toBeInstanceOf(TimeUpError);
   });
 
   it('makes calls as the SDK does outside a run (the CLI)', async () => {
