@@ -87,10 +87,11 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
     return EXIT.badInput;
   }
   nodeNotice(io);
-  const regions = opts.region.length > 0 ? opts.region : undefined;
   try {
     const rt = runtimeFor(loaded, createClients({ homeRegion: choice.home }));
-    const result = await runSnapshotEvent(rt, event, { dryRun: opts.dryRun, regions });
+    // The scope is explicit even without --region or policy regions: the home region, as the
+    // deployed function's own region would be.
+    const result = await runSnapshotEvent(rt, event, { dryRun: opts.dryRun, regions: choice.regions });
     const source = reportSource(loaded, [event.detail.awsRegion]);
     print(result, source, opts.json, textStyle(io, opts.color), io);
     return result.report.compliant ? EXIT.compliant : EXIT.notCompliant;

@@ -160,6 +160,24 @@ describe('the region a command works in', () => {
   });
 });
 
+describe('the regions handle-event acts in', () => {
+  it("are the SDK's region when neither --region nor the policy names one", async () => {
+    // Prepare: the event happened in us-east-1; this command works in eu-west-1.
+    local.seedFleet({ demo: true, region: 'us-east-1' });
+    process.env.AWS_REGION = 'eu-west-1';
+    const policy = join(dir, 'no-regions.yml');
+    await writeFile(policy, 'version: 1\nmode: enforce\n');
+
+    // Act
+    const { code, stdout } = await run(['handle-event', EVENT, '--policy', policy]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('ignored: us-east-1 is not among');
+    expect(local.calls()['redshift.RevokeSnapshotAccess']).toBeUndefined();
+  });
+});
+
 describe('a policy that does not load', () => {
   it.each([
     ['sweep', []],
