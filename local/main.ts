@@ -146,14 +146,21 @@ process.on('SIGTERM', shutdown);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const provisioned = aws.store.counts();
 const serverless = aws.serverless.counts();
-const seeded = flags.seed === undefined ? '' : ` (seed ${flags.seed})`;
-console.log(`Local AWS stand-in (Redshift, Redshift Serverless, EventBridge, STS) on ${aws.endpoint}
+const state =
+  flags.seed === undefined
+    ? 'State: empty (seed it with --seed demo or --seed <n>, or POST /_local/seed)'
+    : `Seed ${flags.seed}: ${plural(provisioned.snapshots + serverless.snapshots, 'snapshot')} in ${flags.region} ` +
+      `(${provisioned.snapshots} provisioned in ${plural(provisioned.clusters, 'cluster')},\n` +
+      `  ${serverless.snapshots} Redshift Serverless in ${plural(serverless.namespaces, 'namespace')})`;
+// Every line fits 80 columns; the two export lines are the README's, word for word.
+console.log(`Local AWS stand-in on ${aws.endpoint}
+It answers Redshift, Redshift Serverless, EventBridge and STS.
 
 Point the AWS SDK at it (any credentials do):
   export AWS_ENDPOINT_URL=${aws.endpoint} AWS_REGION=${flags.region}
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 
-State: ${plural(provisioned.snapshots + serverless.snapshots, 'snapshot')}${seeded}: ${provisioned.snapshots} provisioned in ${plural(provisioned.clusters, 'cluster')}, ${serverless.snapshots} Redshift Serverless in ${plural(serverless.namespaces, 'namespace')}
-Event buses: ${options.eventBuses?.length ? `default, ${options.eventBuses.join(', ')}` : 'default'}
-Inspect: ${aws.endpoint}/_local/events  (also /_local/calls, /_local/state)
+${state}
+Event buses: default, ${options.eventBuses?.join(', ')}
+Inspect: ${aws.endpoint}/_local/events (and /_local/calls, /_local/state)
 Stop: Ctrl+C, or kill ${process.pid} (pid of this server)`);
