@@ -52,13 +52,18 @@ export async function chooseRegions(
   const region = await sdkRegion();
   if (region === undefined) {
     const hint = env.AWS_DEFAULT_REGION
-      ? ` (AWS_DEFAULT_REGION is set, but the AWS SDK for JavaScript reads AWS_REGION)`
+      ? '\n(AWS_DEFAULT_REGION is set, but the AWS SDK for JavaScript reads AWS_REGION)'
       : '';
     return {
       error:
-        `no AWS region${hint}. Pass --region eu-west-1, list regions in the policy, or set the ` +
-        `AWS SDK's region: export AWS_REGION=eu-west-1, or add "region = eu-west-1" to your profile ` +
-        `in ~/.aws/config (or the file AWS_CONFIG_FILE names; AWS_PROFILE picks the profile)`,
+        [
+          'no AWS region. Name one in any of these ways:',
+          '  --region eu-west-1',
+          '  regions: [eu-west-1] in the policy',
+          '  export AWS_REGION=eu-west-1',
+          '  region = eu-west-1 in your profile in ~/.aws/config',
+          '    (AWS_CONFIG_FILE names another file, AWS_PROFILE another profile)',
+        ].join('\n') + hint,
     };
   }
   if (!REGION.test(region)) {

@@ -23,7 +23,8 @@ function stsEndpoint(env: NodeJS.ProcessEnv, region: string): string {
  *
  * @example
  * reportRunError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }), io, 'us-east-1');
- * // error: cannot reach AWS at http://127.0.0.1:4566 (connect ECONNREFUSED 127.0.0.1:4566); nothing was changed. Check: …
+ * // error: cannot reach AWS at http://127.0.0.1:4566
+ * //   (connect ECONNREFUSED 127.0.0.1:4566); nothing was changed. Check: …
  */
 export function reportRunError(error: unknown, io: CliIo, region: string): number {
   const env = io.env ?? process.env;
@@ -32,19 +33,26 @@ export function reportRunError(error: unknown, io: CliIo, region: string): numbe
   const endpointSet = env[endpointVar] !== undefined;
   if (e.code !== undefined && UNREACHABLE.has(e.code)) {
     io.stderr(
-      `error: cannot reach AWS at ${stsEndpoint(env, region)} (${e.message}); nothing was changed.\n` +
-        `Check:\n` +
-        `  - ${endpointVar}: ${endpointSet ? `${env[endpointVar]} must be a running endpoint (the local stand-in: npm run local)` : 'not set, so the SDK calls AWS itself: check your network or proxy'}\n` +
-        `  - the region: ${region} (--region, the policy's regions, AWS_REGION or your profile)\n` +
-        `  - the credentials: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n`,
+      `error: cannot reach AWS at ${stsEndpoint(env, region)}\n` +
+        `  (${e.message}); nothing was changed. Check:\n` +
+        `  - ${endpointVar}: ${
+          endpointSet
+            ? `${env[endpointVar]} must be a running endpoint\n    (the local stand-in: npm run local)`
+            : 'not set, so the SDK calls AWS itself: check your network or proxy'
+        }\n` +
+        `  - the region: ${region}\n    (--region, the policy's regions, AWS_REGION or your profile)\n` +
+        '  - the credentials: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n',
     );
     return EXIT.notCompliant;
   }
   if (e.name === 'CredentialsProviderError') {
     io.stderr(
       `error: no AWS credentials (${e.message}); nothing was changed.\n` +
-        `Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY` +
-        `${endpointSet ? ` (against the local stand-in any values do: export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local)` : ''}.\n`,
+        'Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.\n' +
+        (endpointSet
+          ? 'Against the local stand-in any values do:\n' +
+            '  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n'
+          : ''),
     );
     return EXIT.notCompliant;
   }

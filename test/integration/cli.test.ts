@@ -125,8 +125,12 @@ describe('the region a command works in', () => {
     // Assess
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^error: no AWS region\. Pass --region eu-west-1, list regions in the policy/);
-    expect(stderr).toContain('export AWS_REGION=eu-west-1');
+    expect(stderr).toMatch(
+      /^error: no AWS region\. Name one in any of these ways:\n {2}--region eu-west-1\n/,
+    );
+    expect(stderr).toContain('\n  export AWS_REGION=eu-west-1\n');
+    expect(stderr).toContain('\n  region = eu-west-1 in your profile in ~/.aws/config\n');
+    for (const line of stderr.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(local.calls()).toEqual({});
   });
 
@@ -210,10 +214,11 @@ describe('an endpoint that cannot be reached', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: cannot reach AWS at ${endpoint} (connect ECONNREFUSED`);
+    expect(stderr).toContain(`error: cannot reach AWS at ${endpoint}\n  (connect ECONNREFUSED`);
     expect(stderr).toContain('nothing was changed');
     expect(stderr).toContain(`AWS_ENDPOINT_URL: ${endpoint} must be a running endpoint`);
-    expect(stderr).toContain('the region: us-east-1');
+    expect(stderr).toContain('the region: us-east-1\n');
+    for (const line of stderr.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(stderr).toContain('the credentials: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   });
 });

@@ -97,8 +97,12 @@ describe('chooseRegions', () => {
     const choice = await chooseRegions([], undefined);
 
     // Assess
-    expect(choice).toEqual({ error: expect.stringMatching(/^no AWS region\. Pass --region/) });
-    expect(JSON.stringify(choice)).toMatch(/AWS_REGION.*~\/\.aws\/config.*AWS_CONFIG_FILE.*AWS_PROFILE/);
+    expect(choice).toEqual({
+      error: expect.stringMatching(/^no AWS region\. Name one in any of these ways:/),
+    });
+    expect(JSON.stringify(choice)).toMatch(
+      /--region.*regions:.*AWS_REGION.*~\/\.aws\/config.*AWS_CONFIG_FILE.*AWS_PROFILE/,
+    );
   });
 
   it('points out AWS_DEFAULT_REGION, which the AWS SDK for JavaScript does not read', async () => {
