@@ -26,7 +26,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run snapshot-guard --help for usage)');
+    .showHelpAfterError('(run snapshot-guard --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 valid / compliant, 1 violations or failures remain, 2 bad input or
+usage (nothing was changed). Each command's --help says more.
+`,
+    );
 
   program.addCommand(validateCommand(io, setExit));
   program.addCommand(schemaCommand(io, setExit));

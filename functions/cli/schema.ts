@@ -12,6 +12,7 @@ import type { CliIo } from './io.ts';
 export function schemaCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('schema')
     .description('print the JSON Schema of the policy file, for editors (yaml-language-server, VS Code)')
+    .addHelpText('after', '\nExit codes:\n  0  the schema was printed\n  2  the command line is wrong\n')
     .action(() => {
       io.stdout(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
       setExit(0);

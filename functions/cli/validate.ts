@@ -71,5 +71,13 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     )
     .argument('<file...>', 'policy files (YAML) to check')
     .option('--json', 'print [{ file, ok, errors, warnings }] as JSON instead of lines')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every file is a valid policy (warnings allowed)
+  2  a file is invalid or unreadable, or the command line is wrong
+`,
+    )
     .action(async (files: string[], flags: unknown) => setExit(await validateCli(files, flags, io)));
 }

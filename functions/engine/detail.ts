@@ -132,6 +132,30 @@ export function actionEvent(
 }
 
 /**
+ * The violations the run's actions did not fix: a revoked grant fixes its finding, a deleted
+ * snapshot fixes them all. The report's "fixed" and "remain" counts and the violation event both
+ * come from here, so they cannot disagree.
+ *
+ * @example
+ * remainingViolations(findings, [{ ...revoke, outcome: 'applied' }]); // [] when that revoke was the only fix needed
+ */
+export function remainingViolations(findings: Finding[], results: ActionResult[]): Finding[] {
+  const fixed = new Set<string>();
+  let deleted = false;
+  for (const r of results) {
+    if (r.outcome !== 'applied' && r.outcome !== 'already-done') continue;
+    if (r.type === 'delete') deleted = true;
+    else fixed.add(r.account);
+  }
+  return findings.filter(
+    (f) =>
+      f.severity === 'violation' &&
+      !deleted &&
+      !(f.remediation === 'revoke' && f.account && fixed.has(f.account)),
+  );
+}
+
+/**
  * The violation event for a snapshot whose violations outlive the run: report-only findings,
  * and findings whose action was a dry run, skipped, or failed. `undefined` when all were fixed.
  */
@@ -141,19 +165,7 @@ export function violationEvent(
   findings: Finding[],
   results: ActionResult[],
 ): ComplianceEvent | undefined {
-  const fixed = new Set<string>();
-  let deleted = false;
-  for (const r of results) {
-    if (r.outcome !== 'applied' && r.outcome !== 'already-done') continue;
-    if (r.type === 'delete') deleted = true;
-    else fixed.add(r.account);
-  }
-  const remaining = findings.filter(
-    (f) =>
-      f.severity === 'violation' &&
-      !deleted &&
-      !(f.remediation === 'revoke' && f.account && fixed.has(f.account)),
-  );
+  const remaining = remainingViolations(findings, results);
   if (remaining.length === 0) return undefined;
   const open = results.filter((r) => r.outcome !== 'applied' && r.outcome !== 'already-done');
   const first = remaining[0] as Finding;

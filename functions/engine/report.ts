@@ -1,5 +1,7 @@
-import type { ActionResult, Finding } from './model.ts';
+import { remainingViolations } from './detail.ts';
+import { type ActionResult, FINDING_KINDS, type Finding } from './model.ts';
 import type { RunReport, SnapshotEntry } from './run.ts';
+import { type Segment, type Style, type TextStyle, wrap } from './text.ts';
 
 export type ReportSource = {
   policyFile?: string;
@@ -16,84 +18,236 @@ const OUTCOME_WORDS: Record<ActionResult['outcome'], string> = {
   failed: 'FAILED',
 };
 
-function counts(record: Record<string, number>): string {
-  const parts = Object.entries(record).map(
-    ([k, n]) => `${n} ${OUTCOME_WORDS[k as ActionResult['outcome']] ?? k}`,
-  );
-  return parts.length > 0 ? parts.join(', ') : '0';
+const OUTCOME_STYLES: Record<ActionResult['outcome'], Style | undefined> = {
+  applied: 'green',
+  'already-done': 'green',
+  'dry-run': 'yellow',
+  skipped: 'yellow',
+  failed: 'red',
+};
+
+/** Where the summary's values start: after the widest label. */
+const LABEL_WIDTH = 21;
+/** Where a finding's message starts: mark, kind padded to the longest kind, two spaces. */
+const FINDING_INDENT = 27;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function counts(record: Record<string, number>): Segment[] {
+  const entries = Object.entries(record);
+  if (entries.length === 0) return [{ text: '0' }];
+  return entries.flatMap(([k, n], i) => {
+    const outcome = k as ActionResult['outcome'];
+    return [
+      ...(i > 0 ? [{ text: ', ' }] : []),
+      { text: `${n} ${OUTCOME_WORDS[outcome] ?? k}`, style: OUTCOME_STYLES[outcome] },
+    ];
+  });
 }
 
-function actionFor(finding: Finding, results: ActionResult[]): string {
-  if (finding.severity === 'info') return '';
+/**
+ * Violating snapshots before and after the run: how many were found, how many the run's actions
+ * fixed, how many still violate the policy.
+ *
+ * @example
+ * violationCounts(report); // { found: 1, fixed: 1, remaining: 0 } after one grant was revoked
+ */
+export function violationCounts(report: RunReport): { found: number; fixed: number; remaining: number } {
+  const remaining = report.snapshots.filter(
+    (e) => remainingViolations(e.findings, e.results).length > 0,
+  ).length;
+  const found = report.totals.violating;
+  return { found, fixed: Math.max(found - remaining, 0), remaining };
+}
+
+/** "found 1 violation, fixed", "found 8 violations: 5 fixed, 3 remain", "no violations found". */
+function violationWords({ found, fixed, remaining }: ReturnType<typeof violationCounts>): string {
+  if (found === 0) return 'no violations found';
+  if (remaining === 0)
+    return found === 1 ? 'found 1 violation, fixed' : `found ${found} violations, all fixed`;
+  if (fixed === 0) return `found ${plural(found, 'violation')}, none fixed`;
+  return `found ${plural(found, 'violation')}: ${fixed} fixed, ${remaining} ${remaining === 1 ? 'remains' : 'remain'}`;
+}
+
+function resultLine(report: RunReport, violations: ReturnType<typeof violationCounts>): Segment[] {
+  const why = [violationWords(violations)];
+  if (report.totals.failures > 0) why.push(plural(report.totals.failures, 'failure'));
+  if (report.events.failed.length > 0) why.push(`${report.events.failed.length} events not published`);
+  if (report.truncated) why.push('time ran out');
+  if (report.dryRun && violations.remaining > 0) why.push('dry run: nothing changed');
+  return report.compliant
+    ? [{ text: 'COMPLIANT', style: 'green' }, { text: ` (${why.join('; ')})` }]
+    : [{ text: 'NOT COMPLIANT', style: 'red' }, { text: ` (${why.join('; ')})` }];
+}
+
+function actionFor(finding: Finding, results: ActionResult[]): Segment[] {
+  if (finding.severity === 'info') return [];
   const deleted = results.find((r) => r.type === 'delete');
   const revoked = results.find((r) => r.type === 'revoke' && r.account === finding.account);
   const result =
     finding.remediation === 'delete' ? deleted : finding.remediation === 'revoke' ? revoked : undefined;
-  if (!result) return finding.remediation === 'none' ? '  -> reported' : '';
+  if (!result) return finding.remediation === 'none' ? [{ text: ' -> reported', keep: true }] : [];
   const verb = result.type === 'revoke' ? 'revoke' : 'delete';
   const why = result.outcome === 'failed' || result.outcome === 'skipped' ? ` (${result.reason ?? ''})` : '';
-  return `  -> ${verb}: ${OUTCOME_WORDS[result.outcome]}${why}`;
+  return [
+    {
+      text: ` -> ${verb}: ${OUTCOME_WORDS[result.outcome]}`,
+      style: OUTCOME_STYLES[result.outcome],
+      keep: true,
+    },
+    { text: why },
+  ];
 }
 
-function snapshotLines(entry: SnapshotEntry, locate: ReportSource['locate']): string[] {
+function snapshotLines(entry: SnapshotEntry, source: ReportSource, style: TextStyle): string[] {
   const s = entry.snapshot;
   const scope = s.cluster ?? s.namespace ?? '-';
-  const lines = [`  ${scope}/${s.id}  (${s.type}, ${s.region}${s.owner ? `, owner ${s.owner}` : ''})`];
+  const lines = wrap(
+    [{ text: '  ' }],
+    [
+      { text: `${scope}/${s.id}`, style: 'bold' },
+      { text: `  (${s.type}, ${s.region}, owner ${s.owner})`, keep: true },
+    ],
+    6,
+    style,
+  );
   for (const f of entry.findings) {
-    const mark = f.severity === 'violation' ? 'x' : 'i';
-    const line = f.rule ? locate?.(f.rule) : undefined;
+    const violation = f.severity === 'violation';
+    const line = f.rule ? source.locate?.(f.rule) : undefined;
     const where = f.rule ? ` [${f.rule}${line ? `, line ${line}` : ''}]` : '';
-    lines.push(`    ${mark} ${f.kind.padEnd(20)} ${f.message}${where}${actionFor(f, entry.results)}`);
+    const body: Segment[] = [
+      { text: f.message },
+      { text: where, style: 'dim' },
+      ...actionFor(f, entry.results),
+    ];
+    // Continued under the message; but on a narrow terminal, or when a word (an ARN in an AWS
+    // error) would not fit beside the kind column, under the mark, so no word has to be cut.
+    const longest = Math.max(...body.flatMap((b) => b.text.split(' ').map((w) => w.length)));
+    const room = style.width - FINDING_INDENT;
+    const indent = room >= 40 && longest <= room ? FINDING_INDENT : 6;
+    lines.push(
+      ...wrap(
+        [
+          { text: '    ' },
+          violation ? { text: 'x', style: 'red' } : { text: 'i', style: 'dim' },
+          { text: ` ${f.kind.padEnd(FINDING_INDENT - 7)} ` },
+        ],
+        body,
+        indent,
+        style,
+      ),
+    );
   }
   return lines;
 }
 
 /**
  * The CLI's table: a summary, then findings grouped by snapshot with what was done about each.
+ * Every line fits `style.width` columns (wrapped at spaces, continued under its value), and
+ * colour is used only when `style.color` is set.
  *
  * @example
- * process.stdout.write(renderReport(report, { regions: ['us-east-1'], policyFile: 'policies/default.yml' }));
+ * process.stdout.write(renderReport(report, { regions: ['us-east-1'] }, { width: 80, color: false }));
  */
-export function renderReport(report: RunReport, source: ReportSource): string {
+export function renderReport(
+  report: RunReport,
+  source: ReportSource,
+  style: TextStyle = { width: 80, color: false },
+): string {
   const t = report.totals;
-  const kinds = Object.entries(t.findingsByKind)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
+  const violations = violationCounts(report);
+  // In the model's order, not the order pages happened to arrive in: two runs over one fleet read alike.
+  const kinds = FINDING_KINDS.flatMap((k) => {
+    const n = t.findingsByKind[k];
+    return n ? [[k, n] as const] : [];
+  }).map(
+    ([k, n], i, all): Segment => ({
+      text: `${i === 0 ? ' (' : ' '}${k} ${n}${i === all.length - 1 ? ')' : ','}`,
+      keep: true,
+    }),
+  );
   const mode = report.dryRun ? `${report.mode} (dry run: nothing changed)` : report.mode;
+  const row = (label: string, value: Segment[]) =>
+    wrap([{ text: `  ${label}`.padEnd(LABEL_WIDTH) }], value, LABEL_WIDTH, style);
+  const title = report.trigger === 'event' ? 'Event run' : 'Sweep';
+  const fixedWords =
+    violations.found === 0
+      ? ''
+      : ` found: ${violations.fixed} fixed${violations.remaining ? `, ${violations.remaining} ${violations.remaining === 1 ? 'remains' : 'remain'}` : ''}`;
   const out = [
-    `${report.trigger === 'event' ? 'Event run' : 'Sweep'} ${report.runId}  account ${report.account}  mode ${mode}`,
-    `Policy ${source.policyFile ?? '(inline)'}${source.policySha256 ? ` sha256 ${source.policySha256.slice(0, 12)}` : ''}  regions ${source.regions.join(', ')}`,
+    ...wrap(
+      [{ text: title, style: 'bold' }],
+      [
+        { text: ` ${report.runId}` },
+        { text: `  account ${report.account}`, keep: true },
+        { text: `  mode ${mode}`, keep: true },
+      ],
+      2,
+      style,
+    ),
+    ...wrap(
+      [{ text: 'Policy' }],
+      [
+        { text: ` ${source.policyFile ?? '(inline)'}` },
+        ...(source.policySha256 ? [{ text: ` sha256 ${source.policySha256.slice(0, 12)}`, keep: true }] : []),
+        { text: `  regions ${source.regions.join(', ')}`, keep: true },
+      ],
+      2,
+      style,
+    ),
     '',
-    'Summary',
-    `  snapshots checked  ${t.snapshots}${t.foreign ? ` (${t.foreign} owned by other accounts: reported, never changed)` : ''}`,
-    `  compliant          ${t.compliant}`,
-    `  violating          ${t.violating}`,
-    `  findings           ${t.findings}${kinds ? `  (${kinds})` : ''}`,
-    `  revocations        ${counts(t.revocations)}`,
-    `  deletions          ${counts(t.deletions)}`,
-    `  failures           ${t.failures}`,
-    `  events published   ${report.events.published}${report.events.failed.length ? `, ${report.events.failed.length} FAILED` : ''}`,
+    paintLine('Summary', style),
+    ...row('snapshots checked', [
+      {
+        text: `${t.snapshots}${t.foreign ? ` (${t.foreign} owned by other accounts: reported, never changed)` : ''}`,
+      },
+    ]),
+    ...row('compliant', [{ text: `${t.compliant}` }]),
+    ...row('violating', [{ text: `${violations.found}${fixedWords}` }]),
+    ...row('findings', [{ text: `${t.findings}` }, ...kinds]),
+    ...row('revocations', counts(t.revocations)),
+    ...row('deletions', counts(t.deletions)),
+    ...row('failures', [{ text: `${t.failures}`, style: t.failures > 0 ? 'red' : undefined }]),
+    ...row('events published', [
+      { text: `${report.events.published}` },
+      ...(report.events.failed.length
+        ? [{ text: `, ${report.events.failed.length} FAILED`, style: 'red' as const }]
+        : []),
+    ]),
   ];
   if (report.blastRadius) {
     // Each limit stops its own kind of change only: the rest of the run went ahead.
-    out.push(`  BLAST RADIUS       not done: ${report.blastRadius.reasons.join('; ')}`);
+    out.push(
+      ...row('BLAST RADIUS', [{ text: `not done: ${report.blastRadius.reasons.join('; ')}`, style: 'red' }]),
+    );
   }
   if (report.truncated)
-    out.push('  TIME RAN OUT       some snapshots or actions were not reached; the next run takes them up');
+    out.push(
+      ...row('TIME RAN OUT', [
+        { text: 'some snapshots or actions were not reached; the next run takes them up', style: 'yellow' },
+      ]),
+    );
   for (const e of report.inventoryErrors) {
-    out.push(`  INVENTORY ERROR    ${e.region}${e.identifier ? ` ${e.identifier}` : ''}: ${e.reason}`);
+    out.push(
+      ...row('INVENTORY ERROR', [
+        { text: `${e.region}${e.identifier ? ` ${e.identifier}` : ''}: ${e.reason}`, style: 'red' },
+      ]),
+    );
   }
-  out.push(`  result             ${report.compliant ? 'COMPLIANT' : 'NOT COMPLIANT'}`);
+  out.push(...row('result', resultLine(report, violations)));
   if (report.snapshots.length > 0) {
-    out.push('', 'Findings by snapshot');
+    out.push('', paintLine('Findings by snapshot', style));
     // Violations first, then by cluster or namespace and identifier, so a reader's eye lands on what matters.
     const rank = (e: SnapshotEntry) => (e.findings.some((f) => f.severity === 'violation') ? 0 : 1);
     const key = (e: SnapshotEntry) => `${e.snapshot.cluster ?? e.snapshot.namespace ?? ''}/${e.snapshot.id}`;
     const sorted = [...report.snapshots].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
-    for (const entry of sorted) out.push(...snapshotLines(entry, source.locate));
+    for (const entry of sorted) out.push(...snapshotLines(entry, source, style));
   }
   return `${out.join('\n')}\n`;
 }
+
+const paintLine = (text: string, style: TextStyle) =>
+  wrap([], [{ text, style: 'bold' }], 0, style).join('\n');
 
 /**
  * The CLI's `--json` document: one object a pipeline can store or diff. Findings and actions are
@@ -103,6 +257,7 @@ export function renderReport(report: RunReport, source: ReportSource): string {
  * jsonReport(report, source).compliant // true when nothing is left to fix
  */
 export function jsonReport(report: RunReport, source: ReportSource) {
+  const violations = violationCounts(report);
   const findings = report.snapshots.flatMap((entry) =>
     entry.findings.map((f) => ({
       snapshot: entry.snapshot.id,
@@ -146,6 +301,9 @@ export function jsonReport(report: RunReport, source: ReportSource) {
     compliant: report.compliant,
     summary: {
       ...report.totals,
+      /** Violating snapshots the run's actions fixed, and those that still violate the policy. */
+      fixed: violations.fixed,
+      remaining: violations.remaining,
       blastRadius: report.blastRadius,
       truncated: report.truncated,
       inventoryErrors: report.inventoryErrors,

@@ -139,6 +139,9 @@ export async function runCompliance(
           remediation: 'none',
         };
         entries.push({ snapshot: ref, findings: [finding], results: [] });
+        // Counted like every other finding, so the summary, the JSON and the events agree with the list.
+        totals.findings++;
+        totals.findingsByKind['foreign-owner'] = (totals.findingsByKind['foreign-owner'] ?? 0) + 1;
         continue;
       }
       const findings = evaluate(snapshot, policy, now);

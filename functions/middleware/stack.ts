@@ -36,7 +36,7 @@ function closest(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: Pro
 }
 
 /** The first issue of a failed parse as `path: message`, the way a person hunts for it. */
-export function describeIssue(error: z.ZodError): { path: string; message: string } {
+export function describeIssue(error: z.ZodError): { path: string; message: string; issue?: Issue } {
   const first = error.issues[0];
   if (!first) return { path: '(event)', message: 'invalid' };
   const { issue, path } = closest(first, []);
@@ -44,7 +44,7 @@ export function describeIssue(error: z.ZodError): { path: string; message: strin
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
     .join('')
     .replace(/^\./, '');
-  return { path: dotted || '(event)', message: issue.message };
+  return { path: dotted || '(event)', message: issue.message, issue };
 }
 
 /**
