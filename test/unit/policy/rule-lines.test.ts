@@ -44,7 +44,11 @@ async function judge(loaded: LoadedPolicy) {
     ports,
   );
   const source = { policyFile: loaded.file, regions: ['us-east-1'], locate };
-  return { text: renderReport(report, source), json: jsonReport(report, source), events };
+  return {
+    text: renderReport(report, source, { width: 400, color: false }),
+    json: jsonReport(report, source),
+    events,
+  };
 }
 
 describe('the rule line in reports and events', () => {

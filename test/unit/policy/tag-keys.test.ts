@@ -277,7 +277,7 @@ sharing:
         },
         ports,
       );
-      const text = renderReport(report, source);
+      const text = renderReport(report, source, { width: 400, color: false });
       const json = jsonReport(report, source);
       // Assess
       expect(text).toContain(
