@@ -11,7 +11,13 @@ import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 
 /** What one enforcement call came to, in the engine's words. */
-export type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
+export type CallResult = {
+  outcome: Outcome;
+  reason?: string;
+  attempts?: number;
+  /** AWS's answer shows nothing changed: a refusal of the only attempt, or the grant seen in place. */
+  unchanged?: true;
+};
 
 type Revoke = Extract<Action, { type: 'revoke' }>;
 type Delete = Extract<Action, { type: 'delete' }>;
@@ -78,6 +84,17 @@ function attemptsOf(value: unknown): number | undefined {
 }
 
 const said = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
+
+/**
+ * Whether an error is AWS refusing the call outright: a client fault answered to the only attempt.
+ * A time-out, a lost connection, a 5xx or a retry leaves open whether an earlier attempt landed.
+ */
+function refused(error: unknown): boolean {
+  const e = error as { $fault?: string; $metadata?: { attempts?: number; httpStatusCode?: number } };
+  return (
+    e.$fault === 'client' && e.$metadata?.httpStatusCode !== undefined && (e.$metadata.attempts ?? 1) === 1
+  );
+}
 
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -191,7 +208,7 @@ export async function revokeGrant(
   } catch (error) {
     const attempts = attemptsOf(error);
     if (!ALREADY_DONE.revoke.has((error as Error).name)) {
-      return { outcome: 'failed', reason: said(error), attempts };
+      return { outcome: 'failed', reason: said(error), attempts, ...(refused(error) && { unchanged: true }) };
     }
     if (!serverless) return { outcome: 'already-done', reason: said(error), attempts };
     return confirmByReading(
@@ -226,7 +243,7 @@ export async function revokeGrant(
     return { outcome: 'failed', reason: `revoke accepted, unconfirmed: ${accounts}`, attempts };
   }
   if (accounts.includes(action.account)) {
-    return { outcome: 'failed', reason: `${remains} (the answer still lists it)`, attempts };
+    return { outcome: 'failed', reason: `${remains} (the answer still lists it)`, attempts, unchanged: true };
   }
   return { outcome: 'applied', attempts };
 }
@@ -257,6 +274,11 @@ export async function restoreGrant(
       }),
     );
   } catch (error) {
+    if (ALREADY_DONE.delete.has((error as Error).name)) {
+      // An abandoned delete can still have gone through: then there is nothing left to give back.
+      const reason = `the snapshot is gone, so the delete went through after all (${said(error)})`;
+      return { outcome: 'failed', reason, attempts: attemptsOf(error) };
+    }
     if ((error as Error).name !== 'AuthorizationAlreadyExistsFault') {
       return { outcome: 'failed', reason: said(error), attempts: attemptsOf(error) };
     }

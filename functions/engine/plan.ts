@@ -32,7 +32,8 @@ function deleteBlocker(snapshot: Snapshot): string | undefined {
  * (purpose `delete`) of every other grant followed by the `delete` (Redshift refuses to delete a
  * snapshot that is still shared). Those delete-purpose revokes are the delete's own first steps:
  * the engine makes them right before the delete and gives them back if it fails. A snapshot that
- * is not `available` gets a `blocked` delete and no delete-purpose revoke at all.
+ * is not `available`, or whose deletes `context.deferDeletes` leaves to another run (saying why),
+ * gets a `blocked` delete and no delete-purpose revoke at all.
  * Returns no action for a snapshot `context.account` does not own, whatever the findings say.
  * A snapshot needing nothing gets a shared, frozen empty array: copy before pushing.
  *
@@ -44,7 +45,7 @@ function deleteBlocker(snapshot: Snapshot): string | undefined {
 export function plan(
   snapshot: Snapshot,
   findings: readonly Finding[],
-  context: { account: string },
+  context: { account: string; deferDeletes?: string },
 ): Action[] {
   // Checked here as well as upstream: acting on another account's snapshot is never right, and
   // the cost of asking twice is one string comparison.
@@ -78,7 +79,7 @@ export function plan(
     });
   }
   if (remove !== undefined) {
-    const blocked = deleteBlocker(snapshot);
+    const blocked = context.deferDeletes ?? deleteBlocker(snapshot);
     if (blocked !== undefined) {
       actions.push({
         type: 'delete',

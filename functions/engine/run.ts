@@ -13,7 +13,13 @@ export type RegionPage =
 
 type Revoke = Extract<Action, { type: 'revoke' }>;
 type Delete = Extract<Action, { type: 'delete' }>;
-type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
+type CallResult = {
+  outcome: Outcome;
+  reason?: string;
+  attempts?: number;
+  /** AWS's answer shows nothing changed: a refusal of the only attempt, or the grant seen in place. */
+  unchanged?: true;
+};
 
 /**
  * The only ways the engine reaches AWS. Ports never throw: failures come back as results, and a
@@ -88,6 +94,7 @@ export async function runCompliance(
   ports: RunPorts,
 ): Promise<RunReport> {
   const { policy, account, now } = options;
+  const deferDeletes = options.trigger === 'event' ? EVENT_DEFERS_DELETES : undefined;
   const reserve = options.reserveMs ?? 0;
   const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserve;
   const sink = eventSink(ports.publish, options.publishConcurrency ?? 4);
@@ -163,7 +170,8 @@ export async function runCompliance(
       }
       if (violating) totals.violating++;
       else totals.compliant++;
-      for (const action of plan(snapshot, findings, { account })) planned.push({ action, entry });
+      for (const action of plan(snapshot, findings, { account, deferDeletes }))
+        planned.push({ action, entry });
     }
     options.onProgress?.(totals.snapshots);
     if (outOfTime()) {
@@ -268,6 +276,14 @@ export async function runCompliance(
   };
 }
 
+/**
+ * Deletes are the sweep's alone: a delete that fails gives its allowed grants back with
+ * AuthorizeSnapshotAccess, which is itself a CloudTrail event the event function would receive,
+ * revoke again and delete again, in a loop.
+ */
+export const EVENT_DEFERS_DELETES =
+  'left to the scheduled sweep: the event function never deletes, so a grant it gives back cannot trigger it again';
+
 type Planned = { action: Action; entry: SnapshotEntry };
 type RecordResult = (entry: SnapshotEntry, result: ActionResult) => Promise<void>;
 
@@ -335,45 +351,65 @@ function deleteStop(step: DeleteStep, stops: SafetyStops, outOfTime: () => boole
 }
 
 /**
+ * Whether a revoke may have taken the account's access, whatever its answer said: applied; failed
+ * without AWS showing nothing changed (a time-out or a lost answer can follow a revoke that
+ * landed); or already done after a retry (the first attempt landed, the second found nothing).
+ */
+function mayHaveTaken(r: CallResult): boolean {
+  if (r.outcome === 'applied') return true;
+  if (r.outcome === 'failed') return r.unchanged !== true;
+  return r.outcome === 'already-done' && (r.attempts ?? 1) > 1;
+}
+
+/**
  * Revokes the allowed grants one at a time (stopping at the first that is not confirmed gone),
- * then deletes. If the delete does not happen, every grant revoked for it is given back, and the
- * delete is reported as failed with what failed and what was given back.
+ * then deletes. If the delete does not happen, every grant that may have been taken for it is
+ * given back, and the delete is reported with what failed and what was given back.
  */
 async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordResult): Promise<void> {
   const { entry, remove, forDelete } = step;
-  const revoked: Revoke[] = [];
-  let failure: { reason: string; attempts?: number } | undefined;
+  const taken: Revoke[] = [];
+  let stop: { outcome: 'skipped' | 'failed'; reason: string; attempts?: number } | undefined;
   for (const [i, action] of forDelete.entries()) {
     const r = await ports.revoke(action);
     await record(entry, { ...action, ...r });
-    if (r.outcome === 'applied') revoked.push(action);
-    else if (r.outcome !== 'already-done') {
-      const reason = `revoking ${action.account} before the delete failed (${r.reason ?? r.outcome})`;
-      for (const rest of forDelete.slice(i + 1)) {
-        await record(entry, { ...rest, outcome: 'skipped', reason: `not revoked: ${reason}` });
-      }
-      if (revoked.length === 0) {
-        // Nothing was taken for this delete yet: it is simply not attempted.
-        const skip = `a grant could not be revoked first (${action.account}: ${r.outcome})`;
-        await record(entry, { ...remove, outcome: 'skipped', reason: skip });
-        return;
-      }
-      failure = { reason };
-      break;
+    const confirmed = r.outcome === 'applied' || r.outcome === 'already-done';
+    // Only a revoke AWS confirmed counts as the delete having begun.
+    const begun = taken.length > 0;
+    if (mayHaveTaken(r)) taken.push(action);
+    if (confirmed) continue;
+    const reason = `revoking ${action.account} before the delete failed (${r.reason ?? r.outcome})`;
+    for (const rest of forDelete.slice(i + 1)) {
+      await record(entry, { ...rest, outcome: 'skipped', reason: `not revoked: ${reason}` });
     }
+    stop = begun
+      ? { outcome: 'failed', reason: `the snapshot was not deleted: ${reason}` }
+      : {
+          outcome: 'skipped',
+          reason: `a grant could not be revoked first (${action.account}: ${r.outcome})`,
+        };
+    break;
   }
-  if (!failure) {
+  if (!stop) {
     const r = await ports.remove(remove);
-    if (r.outcome === 'applied' || r.outcome === 'already-done' || revoked.length === 0) {
+    if (r.outcome === 'applied' || r.outcome === 'already-done' || taken.length === 0) {
       await record(entry, { ...remove, ...r });
       return;
     }
-    failure = { reason: r.reason ?? r.outcome, attempts: r.attempts };
+    stop = {
+      outcome: 'failed',
+      reason: `the snapshot was not deleted: ${r.reason ?? r.outcome}`,
+      attempts: r.attempts,
+    };
+  }
+  if (taken.length === 0) {
+    await record(entry, { ...remove, ...stop });
+    return;
   }
   const restored: string[] = [];
   const notRestored: string[] = [];
   const notes: string[] = [];
-  for (const action of revoked) {
+  for (const action of taken) {
     const r = await ports.restore(action);
     if (r.outcome === 'applied' || r.outcome === 'already-done') restored.push(action.account);
     else {
@@ -386,9 +422,9 @@ async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordR
   const kept = notRestored.length > 0 ? `; access could NOT be given back to ${notes.join(', ')}` : '';
   await record(entry, {
     ...remove,
+    ...stop,
     outcome: 'failed',
-    reason: `the snapshot was not deleted: ${failure.reason}${gaveBack}${kept}`,
-    attempts: failure.attempts,
+    reason: `${stop.reason}${gaveBack}${kept}`,
     restored,
     notRestored,
   });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import { EVENT_DEFERS_DELETES, type RunReport } from '../../functions/engine/run.ts';
+import { runSnapshotEvent } from '../../functions/event-runtime.ts';
+import { CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { runSweep } from '../../functions/runtime.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
@@ -262,5 +265,96 @@ describe('safety limits, each for its own kind of action', () => {
       '2 revocations planned; safety.maxRevocationsPerRun allows 1',
     ]);
     expect(report.totals.deletions).toEqual({ skipped: 1, applied: 1 });
+  });
+});
+
+describe('onViolation: delete, when a revoke for it may have landed unseen', () => {
+  it('gives the grant back when the first answer to a revoke was lost and the retry found it gone', async () => {
+    // Prepare: the first RevokeSnapshotAccess lands but answers too late; the retry says
+    // AuthorizationNotFound; the delete is refused
+    seed('ancient', [ALLOWED]);
+    const rt = await warmRuntime({ maxAttempts: 2, requestTimeoutMs: 500 }, deleting());
+    local.faults.configure({
+      rules: [
+        {
+          action: 'redshift.DeleteClusterSnapshot',
+          error: { code: 'AccessDenied', status: 403, message: 'denied by an SCP', rate: 1 },
+        },
+        {
+          action: 'redshift.RevokeSnapshotAccess',
+          params: { AccountWithRestoreAccess: ALLOWED },
+          activeForMs: 300,
+          latencyMs: 2_000,
+        },
+      ],
+    });
+    local.resetCalls();
+
+    // Act
+    const report = await runSweep(rt, { trigger: 'schedule' });
+
+    // Assess: the snapshot stays and the allowed account has its access back
+    expect((await describeOwned(local)).get('ancient')).toEqual([ALLOWED]);
+    expect(local.calls()['redshift.AuthorizeSnapshotAccess']).toBe(1);
+    expect(report.snapshots.flatMap((e) => e.results)).toContainEqual(
+      expect.objectContaining({ type: 'delete', outcome: 'failed', restored: [ALLOWED] }),
+    );
+  });
+});
+
+describe('onViolation: delete, and the events the sweep itself causes', () => {
+  /** The CloudTrail record of the give-back: AuthorizeSnapshotAccess on our snapshot, to an allowed account. */
+  function giveBackEvent(id: string, account: string) {
+    const raw = JSON.parse(
+      readFileSync(new URL('../fixtures/events/authorize-snapshot-access.json', import.meta.url), 'utf8'),
+    );
+    raw.detail.requestParameters = {
+      snapshotIdentifier: id,
+      snapshotClusterIdentifier: CLUSTER,
+      accountWithRestoreAccess: account,
+    };
+    raw.detail.responseElements = null;
+    return CloudTrailEventSchema.parse(raw);
+  }
+
+  it('never revokes, deletes or gives back from an event, so a give-back cannot start a loop', async () => {
+    // Prepare: the sweep's delete is refused and it gives the allowed grant back
+    seed('ancient', [ALLOWED]);
+    refuseDelete('ancient');
+    await sweep();
+    expect((await describeOwned(local)).get('ancient')).toEqual([ALLOWED]);
+    const rt = await warmRuntime({ maxAttempts: 1 }, deleting());
+    local.resetCalls();
+
+    // Act: the give-back's own CloudTrail event reaches the event function, three times
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await runSnapshotEvent(rt, giveBackEvent('ancient', ALLOWED)));
+
+    // Assess: only reads and publishing; the allowed grant stays; the delete is left to the sweep
+    const calls = local.calls();
+    expect(calls['redshift.RevokeSnapshotAccess']).toBeUndefined();
+    expect(calls['redshift.DeleteClusterSnapshot']).toBeUndefined();
+    expect(calls['redshift.AuthorizeSnapshotAccess']).toBeUndefined();
+    expect((await describeOwned(local)).get('ancient')).toEqual([ALLOWED]);
+    for (const { report } of results) {
+      expect(report.snapshots.flatMap((e) => e.results)).toEqual([
+        expect.objectContaining({ type: 'delete', outcome: 'skipped', reason: EVENT_DEFERS_DELETES }),
+      ]);
+    }
+  });
+
+  it('still revokes a grant that is not allowed from an event on a snapshot it leaves to the sweep to delete', async () => {
+    // Prepare
+    seed('ancient', [ALLOWED, UNKNOWN]);
+    const rt = await warmRuntime({ maxAttempts: 1 }, deleting());
+    local.resetCalls();
+
+    // Act
+    await runSnapshotEvent(rt, giveBackEvent('ancient', UNKNOWN));
+
+    // Assess
+    expect(local.calls()['redshift.RevokeSnapshotAccess']).toBe(1);
+    expect(local.calls()['redshift.DeleteClusterSnapshot']).toBeUndefined();
+    expect((await describeOwned(local)).get('ancient')).toEqual([ALLOWED]);
   });
 });

@@ -120,7 +120,30 @@ describe('revokeGrant', () => {
       reason:
         'revoke accepted, access remains: account 999988887777 can still restore the snapshot (the answer still lists it)',
       attempts: 1,
+      unchanged: true,
     });
+  });
+
+  it('says nothing changed when AWS refuses the only attempt, and leaves it open after a time-out', async () => {
+    const denied = Object.assign(new Error('not allowed'), {
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403, attempts: 1 },
+    });
+    redshift.on(RevokeSnapshotAccessCommand).rejectsOnce(denied);
+    await expect(revokeGrant(client, revoke(), noReadBack)).resolves.toMatchObject({
+      outcome: 'failed',
+      unchanged: true,
+    });
+
+    const timedOut = Object.assign(new Error('socket timed out'), {
+      name: 'TimeoutError',
+      $metadata: { attempts: 4 },
+    });
+    redshift.on(RevokeSnapshotAccessCommand).rejectsOnce(timedOut);
+    const result = await revokeGrant(client, revoke(), noReadBack);
+    expect(result.outcome).toBe('failed');
+    expect(result.unchanged).toBeUndefined();
   });
 
   it('confirms a support-access revoke by its alias in the answer', async () => {
