@@ -52,6 +52,21 @@ async function* bothKinds(
 }
 
 /**
+ * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
+ * whose Serverless snapshots get their tags read.
+ *
+ * @example
+ * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
+ */
+export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryPort {
+  return (region) =>
+    bothKinds([
+      () => listSnapshots(clients.redshift(region), region),
+      () => listServerlessSnapshots(clients.serverless(region), region, tags),
+    ]);
+}
+
+/**
  * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
  * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
  *
@@ -63,13 +78,8 @@ export function awsPorts(
   policy: Policy,
   account: string,
 ): RunPorts & { inventory: InventoryPort } {
-  const tags = tagOptions(policy, account);
   return {
-    inventory: (region) =>
-      bothKinds([
-        () => listSnapshots(clients.redshift(region), region),
-        () => listServerlessSnapshots(clients.serverless(region), region, tags),
-      ]),
+    inventory: inventoryPort(clients, tagOptions(policy, account)),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
     revoke: (action) => revokeGrant(clients.redshift(action.snapshot.region), action),
     remove: (action) =>

@@ -6,7 +6,8 @@ export type InventoryPort = (
   region: string,
 ) => AsyncIterable<({ snapshot: Snapshot } | { error: Error; identifier: string })[]>;
 
-async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
+/** One region's pages, or one page saying why the region could not be read. */
+export async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
   try {
     for await (const items of inventory(region)) yield { region, items };
   } catch (error) {
