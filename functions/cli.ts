@@ -5,6 +5,7 @@ import { diffCommand } from './cli/diff.ts';
 import { handleEventCommand } from './cli/handle-event.ts';
 import { inventoryCommand } from './cli/inventory.ts';
 import { type CliIo, processIo } from './cli/io.ts';
+import { reportCommand } from './cli/report-html.ts';
 import { schemaCommand } from './cli/schema.ts';
 import { sweepCommand } from './cli/sweep.ts';
 import { validateCommand } from './cli/validate.ts';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program.addCommand(handleEventCommand(io, setExit));
   program.addCommand(inventoryCommand(io, setExit));
   program.addCommand(diffCommand(io, setExit));
+  program.addCommand(reportCommand(io, setExit));
 
   // addCommand, unlike command(), does not pass settings down: without this a subcommand's usage
   // error would call process.exit and write to the real stderr.
