@@ -116,6 +116,10 @@ export async function runSnapshotEvent(
       // Kept back from the Lambda timeout for publishing the events and returning.
       reserveMs: 5_000,
       emitCompleted: false,
+      // Security Hub findings of the snapshots read here may be closed; the rest wait for a sweep.
+      findingsScope: {
+        snapshots: items.flatMap((i) => ('snapshot' in i ? [{ arn: i.snapshot.arn, region }] : [])),
+      },
     },
     awsPorts(rt.clients, policy, account),
   );

@@ -103,6 +103,8 @@ export function runContext(
     dryRun: request.dryRun === true || policy.mode === 'audit',
     now: request.now ?? new Date(),
     locate: (path: string) => lineOf(rt.loaded, path),
+    policyFile: rt.loaded.file,
+    policySha256: rt.loaded.sha256,
     homeRegion: rt.clients.homeRegion,
     remainingMs: request.remainingMs,
   };

@@ -1,6 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 
 /**
@@ -13,6 +14,8 @@ export type AwsClients = {
   redshift: (region: string) => RedshiftClient;
   /** Redshift Serverless: its snapshots are listed, read and deleted through their own API. */
   serverless: (region: string) => RedshiftServerlessClient;
+  /** Security Hub, in each snapshot's region (only used when the policy sets events.securityHub). */
+  securityHub: (region: string) => SecurityHubClient;
   events: EventBridgeClient;
   sts: STSClient;
 };
@@ -38,6 +41,7 @@ export function createClients(options: ClientOptions): AwsClients {
   };
   const redshift = new Map<string, RedshiftClient>();
   const serverless = new Map<string, RedshiftServerlessClient>();
+  const securityHub = new Map<string, SecurityHubClient>();
   return {
     homeRegion: options.homeRegion,
     redshift(region) {
@@ -53,6 +57,14 @@ export function createClients(options: ClientOptions): AwsClients {
       if (!client) {
         client = new RedshiftServerlessClient({ ...common, region });
         serverless.set(region, client);
+      }
+      return client;
+    },
+    securityHub(region) {
+      let client = securityHub.get(region);
+      if (!client) {
+        client = new SecurityHubClient({ ...common, region });
+        securityHub.set(region, client);
       }
       return client;
     },

@@ -5,6 +5,7 @@ import type { AwsClients } from './clients.ts';
 import { putEventsBatch } from './events.ts';
 import { deleteClusterSnapshot, deleteServerlessSnapshot, revokeGrant } from './grants.ts';
 import { type InventoryItem, listSnapshots } from './inventory.ts';
+import { securityHubPort } from './security-hub.ts';
 import { listServerlessSnapshots, type TagOptions } from './serverless.ts';
 
 /**
@@ -87,5 +88,8 @@ export function awsPorts(
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
         : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
+    findings: policy.events.securityHub
+      ? securityHubPort((region) => clients.securityHub(region))
+      : undefined,
   };
 }

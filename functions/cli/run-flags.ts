@@ -16,6 +16,8 @@ export const RunFlagsSchema = z.strictObject({
   region: z.array(z.string().regex(REGION, { error: 'is not an AWS region name' })).default([]),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
+  /** sweep only: print the open findings as ASFF (`{ "Findings": [...] }`) instead of the report. */
+  asff: z.boolean().default(false),
 });
 export type RunFlags = z.output<typeof RunFlagsSchema>;
 

@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
+import { toAsff } from '../engine/asff.ts';
+import { openFindings } from '../engine/findings.ts';
 import { jsonReport, renderReport } from '../engine/report.ts';
+import type { RunReport } from '../engine/run.ts';
+import type { LoadedPolicy } from '../policy/load.ts';
+import { lineOf } from '../policy/load.ts';
 import { runSweep, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import {
@@ -15,12 +20,33 @@ import {
 export { EXIT } from './run-flags.ts';
 
 /**
+ * The run's open findings as the ASFF document BatchImportFindings takes (`{ "Findings": [...] }`),
+ * one per (snapshot, kind), each CreatedAt the run's time.
+ */
+function asffDocument(report: RunReport, loaded: LoadedPolicy): string {
+  const context = {
+    account: report.account,
+    now: new Date(report.startedAt),
+    runId: report.runId,
+    locate: (path: string) => lineOf(loaded, path),
+    policyFile: loaded.file,
+    policySha256: loaded.sha256,
+  };
+  const findings = openFindings(report.snapshots).map((f) => toAsff(f, context));
+  return `${JSON.stringify({ Findings: findings }, null, 2)}\n`;
+}
+
+/**
  * `snapshot-guard sweep`: the scheduled job's engine, run from a terminal with the standard
  * credential chain and `AWS_ENDPOINT_URL*`.
  */
 export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
   const opts = parseRunFlags(flags, io);
   if (!opts) return EXIT.badInput;
+  if (opts.json && opts.asff) {
+    io.stderr('error: --json and --asff each print one document: give one of them\n');
+    return EXIT.badInput;
+  }
   const loaded = await loadPolicyFor(opts.policy, io);
   if (!loaded) return EXIT.badInput;
   const env = io.env ?? process.env;
@@ -38,7 +64,11 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
     if (io.isTTY) io.stderr('\n');
     const source = reportSource(loaded, regions);
     io.stdout(
-      opts.json ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n` : renderReport(report, source),
+      opts.asff
+        ? asffDocument(report, loaded)
+        : opts.json
+          ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n`
+          : renderReport(report, source),
     );
     return report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
@@ -57,5 +87,6 @@ export function sweepCommand(io: CliIo, setExit: (code: number) => void): Comman
     )
     .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
     .option('--json', 'print one JSON report (run id, policy sha256, summary, findings, actions, events)')
+    .option('--asff', 'print the open findings in AWS Security Finding Format, as sent to Security Hub')
     .action(async (flags) => setExit(await sweepCli(flags, io)));
 }

@@ -20,6 +20,9 @@ export type RunContext = {
   now: Date;
   /** The policy line a rule path came from, when the policy was loaded from a file. */
   locate?: (path: string) => number | undefined;
+  /** The policy file and its sha256, when loaded from a file (Security Hub findings cite them). */
+  policyFile?: string;
+  policySha256?: string;
 };
 
 export function snapshotDetail(ref: SnapshotRef): NonNullable<EventDetail['snapshot']> {
@@ -116,15 +119,17 @@ export function actionEvent(
 }
 
 /**
- * The violation event for a snapshot whose violations outlive the run: report-only findings,
- * and findings whose action was a dry run, skipped, or failed. `undefined` when all were fixed.
+ * The violations that outlive a run: report-only findings, and findings whose action was a dry
+ * run, skipped, or failed. A grant revoked or a snapshot deleted (or found already so) ends its
+ * findings.
+ *
+ * @example
+ * remainingViolations(entry.findings, entry.results); // [] once every violation was fixed
  */
-export function violationEvent(
-  ctx: RunContext,
-  ref: SnapshotRef,
-  findings: Finding[],
-  results: ActionResult[],
-): ComplianceEvent | undefined {
+export function remainingViolations(
+  findings: readonly Finding[],
+  results: readonly ActionResult[],
+): Finding[] {
   const fixed = new Set<string>();
   let deleted = false;
   for (const r of results) {
@@ -132,12 +137,25 @@ export function violationEvent(
     if (r.type === 'delete') deleted = true;
     else fixed.add(r.account);
   }
-  const remaining = findings.filter(
+  return findings.filter(
     (f) =>
       f.severity === 'violation' &&
       !deleted &&
       !(f.remediation === 'revoke' && f.account && fixed.has(f.account)),
   );
+}
+
+/**
+ * The violation event for a snapshot whose violations outlive the run (`remainingViolations`);
+ * `undefined` when all were fixed.
+ */
+export function violationEvent(
+  ctx: RunContext,
+  ref: SnapshotRef,
+  findings: Finding[],
+  results: ActionResult[],
+): ComplianceEvent | undefined {
+  const remaining = remainingViolations(findings, results);
   if (remaining.length === 0) return undefined;
   const open = results.filter((r) => r.outcome !== 'applied' && r.outcome !== 'already-done');
   const first = remaining[0] as Finding;

@@ -74,6 +74,14 @@ export function renderReport(report: RunReport, source: ReportSource): string {
     `  failures           ${t.failures}`,
     `  events published   ${report.events.published}${report.events.failed.length ? `, ${report.events.failed.length} FAILED` : ''}`,
   ];
+  const hub = report.securityHub;
+  if (hub) {
+    const failed = hub.failed.length ? `, ${hub.failed.length} FAILED` : '';
+    out.push(
+      `  security hub       ${hub.imported} open, ${hub.archived} archived (${hub.resolved} resolved)${failed}`,
+    );
+    for (const note of hub.notes) out.push(`                     ${note}`);
+  }
   if (report.blastRadius) {
     out.push(`  BLAST RADIUS       nothing changed: ${report.blastRadius.reasons.join('; ')}`);
   }
@@ -152,5 +160,6 @@ export function jsonReport(report: RunReport, source: ReportSource) {
     findings,
     actions,
     events: report.events,
+    securityHub: report.securityHub,
   };
 }

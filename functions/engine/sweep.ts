@@ -29,5 +29,9 @@ export function sweep(
   ports: RunPorts & { inventory: InventoryPort },
 ): Promise<RunReport> {
   const pages = merge(options.regions.map((region) => regionPages(region, ports.inventory)));
-  return runCompliance(pages, { ...options, emitCompleted: true }, ports);
+  return runCompliance(
+    pages,
+    { ...options, emitCompleted: true, findingsScope: { regions: options.regions } },
+    ports,
+  );
 }

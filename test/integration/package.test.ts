@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
+import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
 import { DETAIL_TYPES } from '../../functions/engine/events.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
@@ -50,7 +51,7 @@ retention:
   manual: { maxAgeDays: 400, onViolation: delete }
 exemptions:
   - { tags: { hold: legal }, reason: legal hold, until: 2099-12-31 }
-events: { busName: guard-test-bus, source: guard.test }
+events: { busName: guard-test-bus, source: guard.test, securityHub: true }
 `,
     args: ['--param=alertEmail=secops@example.com', '--param=scheduleRate=rate(15 minutes)'],
   },
@@ -209,6 +210,7 @@ async function sdkCallsInAdapters(): Promise<string[]> {
     'redshift-serverless': 'redshift-serverless',
     eventbridge: 'events',
     sts: 'sts',
+    securityhub: 'securityhub',
   };
   const calls = new Set<string>();
   for (const file of await readdir(join(ROOT, 'functions/aws'))) {
@@ -530,6 +532,16 @@ describe('least privilege', () => {
     allow('DeleteClusterSnapshots', ['redshift:DeleteClusterSnapshot'], resources);
   const removeServerless = (resources: Json) =>
     allow('DeleteServerlessSnapshots', ['redshift-serverless:DeleteSnapshot'], resources);
+  const hubArn = (region: string, resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:securityhub:${region}:\${AWS::AccountId}:${resource}`,
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+  const product = (region: string) => hubArn(region, 'product/${AWS::AccountId}/default');
+  const hub = (region: string) => hubArn(region, 'hub/default');
+  const importFindings = (resources: Json) =>
+    allow('ImportFindings', ['securityhub:BatchImportFindings'], resources);
+  const resolveFindings = (resources: Json) =>
+    allow('ResolveFindings', ['securityhub:GetFindings', 'securityhub:BatchUpdateFindings'], resources);
   const bySid = (s: Statement[]) => [...s].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
   const role = (id: string, name: string) => bySid(statements(id, name));
   const granted = (name: string) =>
@@ -557,8 +569,30 @@ describe('least privilege', () => {
     // The policy that enforces, deletes and matches on tags needs every one of them.
     expect(granted('deleting')).toEqual([...needed, ...plumbingActions].sort());
     expect(needed).toEqual(
-      [...INVENTORY_IAM_ACTIONS, ...IAM_ACTIONS.revoke, ...IAM_ACTIONS.delete, 'events:PutEvents'].sort(),
+      [
+        ...INVENTORY_IAM_ACTIONS,
+        ...IAM_ACTIONS.revoke,
+        ...IAM_ACTIONS.delete,
+        'events:PutEvents',
+        ...SECURITY_HUB_IAM_ACTIONS,
+      ].sort(),
     );
+  });
+
+  it('grants Security Hub only to a policy that sends findings, scoped to its own product and hub', () => {
+    const regions = ['us-east-1', 'eu-west-1'];
+    const sweep = role('SweepRole', 'deleting');
+    expect(sweep).toContainEqual(importFindings(regions.map(product)));
+    expect(sweep).toContainEqual(resolveFindings(regions.map(hub)));
+    const event = role('SnapshotEventRole', 'deleting');
+    expect(event).toContainEqual(importFindings(product(OWN_REGION)));
+    expect(event).toContainEqual(resolveFindings(hub(OWN_REGION)));
+    for (const name of ['shipped', 'audit']) {
+      expect(
+        granted(name).filter((a) => a.startsWith('securityhub:')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('scopes the sweep of the shipped policy (enforce, report, tag rules) to its own region', () => {
@@ -591,6 +625,8 @@ describe('least privilege', () => {
         revokeHere,
         removeCluster(cluster(OWN_REGION)),
         removeServerless(serverless(OWN_REGION)),
+        importFindings(product(OWN_REGION)),
+        resolveFindings(hub(OWN_REGION)),
       ]),
     );
   });
@@ -605,6 +641,8 @@ describe('least privilege', () => {
         revoke([...regions.map(cluster), ...regions.map(serverless)]),
         removeCluster(regions.map(cluster)),
         removeServerless(regions.map(serverless)),
+        importFindings(regions.map(product)),
+        resolveFindings(regions.map(hub)),
       ]),
     );
     expect(granted('shipped').filter((a) => IAM_ACTIONS.delete.includes(a))).toEqual([]);

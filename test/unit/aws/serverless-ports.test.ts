@@ -54,6 +54,7 @@ function clients(): AwsClients {
     homeRegion: 'us-east-1',
     redshift: () => new RedshiftClient({ region: 'us-east-1' }),
     serverless: () => new RedshiftServerlessClient({ region: 'us-east-1' }),
+    securityHub: () => ({}) as ReturnType<AwsClients['securityHub']>,
     events: {} as AwsClients['events'],
     sts: {} as AwsClients['sts'],
   };
