@@ -118,7 +118,7 @@ const aws = await startLocalAws(options).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `port ${flags.port} is already in use` : error.message),
 );
 const counts = aws.store.counts();
-console.log(`Local AWS (Redshift, EventBridge, STS) listening on ${aws.endpoint}
+console.log(`Local AWS (Redshift, Redshift Serverless, EventBridge, STS, Security Hub) listening on ${aws.endpoint}
 
 Point the AWS SDK at it:
   export AWS_ENDPOINT_URL=${aws.endpoint}

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { AuthorizeSnapshotAccessCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
@@ -239,5 +243,20 @@ describe('Security Hub findings against the stand-in', () => {
       Workflow: { Status: 'RESOLVED' },
     });
     expect(stored.filter((f) => f.RecordState === 'ACTIVE')).toHaveLength(8);
+  });
+
+  it('is refused more than 100 findings in one BatchImportFindings call by the stand-in, as by Security Hub', async () => {
+    // Prepare
+    const client = new SecurityHubClient({ region: REGION, maxAttempts: 1 });
+    const finding = { Id: 'x', ProductArn: PRODUCT } as never;
+
+    // Act
+    const refused = await client
+      .send(new BatchImportFindingsCommand({ Findings: Array.from({ length: 101 }, () => finding) }))
+      .catch((error: Error) => error);
+    client.destroy();
+
+    // Assess
+    expect((refused as Error).name).toBe('InvalidInputException');
   });
 });
