@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 
 /**
@@ -14,8 +14,11 @@ export type AwsClients = {
   redshift: (region: string) => RedshiftClient;
   /** Redshift Serverless: its snapshots are listed, read and deleted through their own API. */
   serverless: (region: string) => RedshiftServerlessClient;
-  /** Security Hub, in each snapshot's region (only used when the policy sets events.securityHub). */
-  securityHub: (region: string) => SecurityHubClient;
+  /**
+   * Security Hub, in each snapshot's region. Only a policy with events.securityHub uses it, so its
+   * SDK is loaded on first use, not on every cold start.
+   */
+  securityHub: (region: string) => Promise<SecurityHubClient>;
   events: EventBridgeClient;
   sts: STSClient;
 };
@@ -41,7 +44,7 @@ export function createClients(options: ClientOptions): AwsClients {
   };
   const redshift = new Map<string, RedshiftClient>();
   const serverless = new Map<string, RedshiftServerlessClient>();
-  const securityHub = new Map<string, SecurityHubClient>();
+  const securityHub = new Map<string, Promise<SecurityHubClient>>();
   return {
     homeRegion: options.homeRegion,
     redshift(region) {
@@ -63,7 +66,8 @@ export function createClients(options: ClientOptions): AwsClients {
     securityHub(region) {
       let client = securityHub.get(region);
       if (!client) {
-        client = new SecurityHubClient({ ...common, region });
+        // Through the adapter, so a bundle loads the one copy of the SDK the adapter uses.
+        client = import('./security-hub.ts').then((m) => m.createSecurityHubClient({ ...common, region }));
         securityHub.set(region, client);
       }
       return client;

@@ -1,3 +1,4 @@
+import type { FindingsPort } from '../engine/findings.ts';
 import type { RunPorts } from '../engine/run.ts';
 import type { InventoryPort } from '../engine/sweep.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -5,7 +6,6 @@ import type { AwsClients } from './clients.ts';
 import { putEventsBatch } from './events.ts';
 import { deleteClusterSnapshot, deleteServerlessSnapshot, revokeGrant } from './grants.ts';
 import { type InventoryItem, listSnapshots } from './inventory.ts';
-import { securityHubPort } from './security-hub.ts';
 import { listServerlessSnapshots, type TagOptions } from './serverless.ts';
 
 /**
@@ -68,6 +68,20 @@ export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryP
 }
 
 /**
+ * The Security Hub port, loaded on its first use: most policies never send findings, and their
+ * cold starts should not parse that SDK.
+ */
+function lazySecurityHub(clients: AwsClients): FindingsPort {
+  let port: Promise<FindingsPort> | undefined;
+  return async (batch) => {
+    port ??= import('./security-hub.ts').then((m) =>
+      m.securityHubPort((region) => clients.securityHub(region)),
+    );
+    return (await port)(batch);
+  };
+}
+
+/**
  * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
  * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
  *
@@ -88,8 +102,6 @@ export function awsPorts(
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
         : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
-    findings: policy.events.securityHub
-      ? securityHubPort((region) => clients.securityHub(region))
-      : undefined,
+    findings: policy.events.securityHub ? lazySecurityHub(clients) : undefined,
   };
 }

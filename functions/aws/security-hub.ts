@@ -4,7 +4,8 @@ import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   GetFindingsCommand,
-  type SecurityHubClient,
+  SecurityHubClient,
+  type SecurityHubClientConfig,
 } from '@aws-sdk/client-securityhub';
 import {
   type AsffFinding,
@@ -28,6 +29,11 @@ export const SECURITY_HUB_IAM_ACTIONS: readonly string[] = [
   'securityhub:GetFindings',
   'securityhub:BatchUpdateFindings',
 ];
+
+/** A Security Hub client with the run's retry and time-out settings (see `createClients`). */
+export function createSecurityHubClient(config: SecurityHubClientConfig): SecurityHubClient {
+  return new SecurityHubClient(config);
+}
 
 /** ResourceId values per GetFindings call when an event run asks about its own snapshots. */
 const RESOURCES_PER_QUERY = 20;
@@ -160,7 +166,7 @@ function regionWork(batch: FindingsBatch): RegionWork[] {
  * await findings({ open, scope: { regions: ['us-east-1'] }, context, notes: [] }); // { imported, archived, ... }
  */
 export function securityHubPort(
-  clientFor: (region: string) => SecurityHubClient,
+  clientFor: (region: string) => SecurityHubClient | Promise<SecurityHubClient>,
   options: SecurityHubOptions = {},
 ): FindingsPort {
   return async (batch) => {
@@ -173,7 +179,7 @@ export function securityHubPort(
     };
     const { context } = batch;
     for (const work of regionWork(batch)) {
-      const client = clientFor(work.region);
+      const client = await clientFor(work.region);
       const partition = partitionOf(work.region);
       const product = productArn(partition, work.region, context.account);
       let previous: AsffFinding[] = [];

@@ -117,7 +117,6 @@ export function clients(setup: ClientSetup = {}): AwsClients {
     ...built,
     redshift: scalePerRegion(built.redshift, factor),
     serverless: scalePerRegion(built.serverless, factor),
-    securityHub: scalePerRegion(built.securityHub, factor),
     events: scaleRetries(built.events, factor),
     sts: scaleRetries(built.sts, factor),
   };

@@ -682,7 +682,10 @@ describe('the packaged handlers', () => {
   });
 
   /** Runs a bundle in a fresh Node.js process, from its package root as Lambda does (/var/task), with only the runtime's SDK beside it. */
-  async function invoke(fn: Fn, event?: unknown): Promise<{ exports: string[]; result?: unknown }> {
+  async function invoke(
+    fn: Fn,
+    event?: unknown,
+  ): Promise<{ exports: string[]; result?: unknown; sdks: string[] }> {
     const dir = extracted[fn] ?? '';
     const args = [join(work, 'invoke.mjs'), join(dir, FUNCTIONS[fn])];
     if (event !== undefined) {
@@ -738,6 +741,13 @@ describe('the packaged handlers', () => {
   it('each load in a fresh Node.js process and export handler', async () => {
     expect((await invoke('sweep')).exports).toContain('handler');
     expect((await invoke('snapshotEvent')).exports).toContain('handler');
+  });
+
+  it('leave the Security Hub SDK unloaded when the policy sends no findings', async () => {
+    local.reset();
+    const { sdks } = await invoke('sweep', { dryRun: true });
+    expect(sdks).toContain('client-redshift');
+    expect(sdks).not.toContain('client-securityhub');
   });
 
   it('enforce the packaged policy, calling only what their roles allow', async () => {
@@ -797,6 +807,7 @@ describe('a policy that does not load', () => {
 
 /** `node invoke.mjs <bundle> [event.json]`: imports the bundle and, given an event, invokes it. */
 const INVOKE = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const [bundle, eventFile] = process.argv.slice(2);
 const mod = await import(pathToFileURL(bundle).href);
@@ -810,5 +821,6 @@ if (eventFile) {
   };
   out.result = await mod.handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
 }
+out.sdks = Object.keys(createRequire(import.meta.url).cache).map((f) => /@aws-sdk\\/(client-[a-z-]+)/.exec(f)?.[1]).filter(Boolean);
 process.stdout.write('\\nRESULT ' + JSON.stringify(out) + '\\n');
 `;
