@@ -59,4 +59,35 @@ describe('snapshot-guard diff', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--region.0: is not an AWS region name');
   });
+
+  it('prints the diff of what was read, and exits 2, when the inventory is incomplete', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'diff-partial-'));
+    const inventory = join(dir, 'fleet.json');
+    writeFileSync(
+      inventory,
+      JSON.stringify({
+        schemaVersion: 1,
+        generatedAt: '2026-11-01T00:00:00.000Z',
+        account: '123456789012',
+        regions: ['us-east-1'],
+        snapshots: [],
+        errors: [{ region: 'us-east-1', reason: 'AccessDenied: denied' }],
+      }),
+    );
+
+    // Act
+    const { code, stdout, stderr } = await run(
+      'diff',
+      '--policy',
+      'policies/default.yml',
+      '--inventory',
+      inventory,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toContain('NOT READ   us-east-1: AccessDenied: denied');
+    expect(stderr).toContain('the fleet was read only in part');
+  });
 });
