@@ -138,5 +138,8 @@ export function summarize(report: RunReport) {
     truncated: report.truncated,
     inventoryErrors: report.inventoryErrors.length,
     events: { published: report.events.published, failed: report.events.failed.length },
+    ...(report.securityHub
+      ? { securityHub: { ...report.securityHub, failed: report.securityHub.failed.length } }
+      : {}),
   };
 }

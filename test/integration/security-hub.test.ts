@@ -14,7 +14,7 @@ import type { RunReport } from '../../functions/engine/run.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
 import { CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type Runtime, runSweep, runtimeFor, summarize } from '../../functions/runtime.ts';
 import type { LocalAws } from '../../local/server.ts';
 import { ACCOUNT, clients, REGION, startStandIn } from '../helpers/local.ts';
 
@@ -111,6 +111,13 @@ describe('Security Hub findings against the stand-in', () => {
       expect((f.Severity as { Label: string }).Label).toBe(SEVERITY[kind]);
     }
     expect(report.securityHub).toEqual({ imported: 9, archived: 0, resolved: 0, failed: [], notes: [] });
+    expect(summarize(report).securityHub).toEqual({
+      imported: 9,
+      archived: 0,
+      resolved: 0,
+      failed: 0,
+      notes: [],
+    });
     expect(local.calls()).toMatchObject({
       'securityhub.GetFindings': 1,
       'securityhub.BatchImportFindings': 1,
