@@ -153,6 +153,10 @@ export async function runSnapshotEvent(
         ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: detail.eventID }),
         reserveMs: EVENT_RESERVE_MS,
         emitCompleted: false,
+        // Security Hub findings of the snapshots read here may be closed; the rest wait for a sweep.
+        findingsScope: {
+          snapshots: items.flatMap((i) => ('snapshot' in i ? [{ arn: i.snapshot.arn, region }] : [])),
+        },
       },
       awsPorts(rt.clients, policy, account),
     );

@@ -115,6 +115,8 @@ export function runContext(
     dryRun: request.dryRun === true || policy.mode === 'audit',
     now: request.now ?? new Date(),
     locate: (path: string) => lineOf(rt.loaded, path),
+    policyFile: rt.loaded.file,
+    policySha256: rt.loaded.sha256,
     homeRegion: rt.clients.homeRegion,
     remainingMs: request.remainingMs,
   };
@@ -180,5 +182,8 @@ export function summarize(report: RunReport) {
     truncated: report.truncated,
     inventoryErrors: report.inventoryErrors.length,
     events: { published: report.events.published, failed: report.events.failed.length },
+    ...(report.securityHub
+      ? { securityHub: { ...report.securityHub, failed: report.securityHub.failed.length } }
+      : {}),
   };
 }

@@ -154,7 +154,7 @@ const state =
       `  ${serverless.snapshots} Redshift Serverless in ${plural(serverless.namespaces, 'namespace')})`;
 // Every line fits 80 columns; the two export lines are the README's, word for word.
 console.log(`Local AWS stand-in on ${aws.endpoint}
-It answers Redshift, Redshift Serverless, EventBridge and STS.
+It answers Redshift, Redshift Serverless, EventBridge, STS and Security Hub.
 
 Point the AWS SDK at it (any credentials do):
   export AWS_ENDPOINT_URL=${aws.endpoint} AWS_REGION=${flags.region}

@@ -21,6 +21,9 @@
  *   ${policy:sweepClusterSnapshots}, ${policy:sweepServerlessSnapshots}, ${policy:sweepSnapshots}
  *                        this account's provisioned, Serverless, and both kinds of snapshot
  *                        ARNs in each region the sweep reads: what its permissions are scoped to
+ *   ${policy:securityHub} 'true' when the functions send findings to Security Hub (events.securityHub)
+ *   ${policy:sweepSecurityHubProducts}, ${policy:sweepSecurityHubs}
+ *                        the account's own Security Hub product and hub in each region the sweep reads
  * The policy file is `--param="policy=<path>"`, by default `params.default.policy`.
  */
 
@@ -73,6 +76,10 @@ function facts({ policy, warnings }, readsTags, file) {
   const serverlessSnapshots = arns(
     'arn:${AWS::Partition}:redshift-serverless:REGION:${AWS::AccountId}:snapshot/*',
   );
+  const securityHub = arns('arn:${AWS::Partition}:securityhub:REGION:${AWS::AccountId}:hub/default');
+  const securityHubProducts = arns(
+    'arn:${AWS::Partition}:securityhub:REGION:${AWS::AccountId}:product/${AWS::AccountId}/default',
+  );
   return {
     // What serverless.yml reads as ${policy:<name>}.
     variables: {
@@ -85,6 +92,9 @@ function facts({ policy, warnings }, readsTags, file) {
       sweepClusterSnapshots: clusterSnapshots,
       sweepServerlessSnapshots: serverlessSnapshots,
       sweepSnapshots: [...clusterSnapshots, ...serverlessSnapshots],
+      securityHub: String(policy.events.securityHub === true),
+      sweepSecurityHubProducts: securityHubProducts,
+      sweepSecurityHubs: securityHub,
     },
     mode: policy.mode,
     regions: policy.regions,
@@ -219,7 +229,8 @@ class SnapshotGuardPolicy {
     this.log.notice(
       `Policy ${v.file}: mode ${f.mode}; sweeps ${f.regions ? f.regions.join(', ') : `${region} (its own region)`}; ` +
         `may revoke: ${v.canRevoke === 'true' ? 'yes' : 'no'}; may delete: ${v.canDelete === 'true' ? 'yes' : 'no'}; ` +
-        `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
+        `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; ` +
+        `Security Hub: ${v.securityHub === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
     );
     for (const w of f.warnings) {
       this.log.warning(relativeTo(serviceDir, `${w.file}:${w.line}:${w.col} ${w.path}: ${w.message}`));

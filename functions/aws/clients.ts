@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TimeUpError } from '../errors.ts';
 
@@ -16,6 +17,11 @@ export type AwsClients = {
   redshift: (region: string) => RedshiftClient;
   /** Redshift Serverless: its snapshots are listed, read and deleted through their own API. */
   serverless: (region: string) => RedshiftServerlessClient;
+  /**
+   * Security Hub, in each snapshot's region. Only a policy with events.securityHub uses it, so its
+   * SDK is loaded on first use, not on every cold start.
+   */
+  securityHub: (region: string) => Promise<SecurityHubClient>;
   events: EventBridgeClient;
   sts: STSClient;
 };
@@ -187,6 +193,7 @@ export function createClients(options: ClientOptions): AwsClients {
   };
   const redshift = new Map<string, RedshiftClient>();
   const serverless = new Map<string, RedshiftServerlessClient>();
+  const securityHub = new Map<string, Promise<SecurityHubClient>>();
   return {
     homeRegion: options.homeRegion,
     redshift(region) {
@@ -202,6 +209,17 @@ export function createClients(options: ClientOptions): AwsClients {
       if (!client) {
         client = bounded(new RedshiftServerlessClient({ ...common, region }), 'work');
         serverless.set(region, client);
+      }
+      return client;
+    },
+    securityHub(region) {
+      let client = securityHub.get(region);
+      if (!client) {
+        // Through the adapter, so a bundle loads the one copy of the SDK the adapter uses.
+        client = import('./security-hub.ts').then((m) =>
+          bounded(m.createSecurityHubClient({ ...common, region }), 'publish'),
+        );
+        securityHub.set(region, client);
       }
       return client;
     },

@@ -1,3 +1,4 @@
+import type { FindingsPort } from '../engine/findings.ts';
 import type { RunPorts } from '../engine/run.ts';
 import type { InventoryPort } from '../engine/sweep.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -58,6 +59,35 @@ async function* bothKinds(
 }
 
 /**
+ * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
+ * whose Serverless snapshots get their tags read.
+ *
+ * @example
+ * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
+ */
+export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryPort {
+  return (region) =>
+    bothKinds([
+      () => listSnapshots(clients.redshift(region), region),
+      () => listServerlessSnapshots(clients.serverless(region), region, tags),
+    ]);
+}
+
+/**
+ * The Security Hub port, loaded on its first use: most policies never send findings, and their
+ * cold starts should not parse that SDK.
+ */
+function lazySecurityHub(clients: AwsClients): FindingsPort {
+  let port: Promise<FindingsPort> | undefined;
+  return async (batch) => {
+    port ??= import('./security-hub.ts').then((m) =>
+      m.securityHubPort((region) => clients.securityHub(region)),
+    );
+    return (await port)(batch);
+  };
+}
+
+/**
  * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
  * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
  *
@@ -69,7 +99,6 @@ export function awsPorts(
   policy: Policy,
   account: string,
 ): RunPorts & { inventory: InventoryPort } {
-  const tags = tagOptions(policy, account);
   // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
   // revoke does not show: one GetSnapshot reads it back.
   const grantsIn =
@@ -77,11 +106,7 @@ export function awsPorts(
     (arn) =>
       serverlessGrants(clients.serverless(region), arn);
   return {
-    inventory: (region) =>
-      bothKinds([
-        () => listSnapshots(clients.redshift(region), region),
-        () => listServerlessSnapshots(clients.serverless(region), region, tags),
-      ]),
+    inventory: inventoryPort(clients, tagOptions(policy, account)),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
     revoke: (action) =>
       revokeGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
@@ -94,5 +119,6 @@ export function awsPorts(
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
         : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
+    findings: policy.events.securityHub ? lazySecurityHub(clients) : undefined,
   };
 }

@@ -46,6 +46,8 @@ export const RunFlagsSchema = z.strictObject({
   json: z.boolean().default(false),
   /** `--no-color`: commander sets it false. */
   color: z.boolean().default(true),
+  /** sweep only: print the open findings as ASFF (`{ "Findings": [...] }`) instead of the report. */
+  asff: z.boolean().default(false),
 });
 export type RunFlags = z.output<typeof RunFlagsSchema>;
 

@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
+import { toAsff } from '../engine/asff.ts';
+import { openFindings } from '../engine/findings.ts';
 import { jsonReport, renderReport } from '../engine/report.ts';
+import type { RunReport } from '../engine/run.ts';
+import type { LoadedPolicy } from '../policy/load.ts';
+import { lineOf } from '../policy/load.ts';
 import { runSweep, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';
@@ -20,6 +25,23 @@ import {
 export { EXIT } from './run-flags.ts';
 
 /**
+ * The run's open findings as the ASFF document BatchImportFindings takes (`{ "Findings": [...] }`),
+ * one per (snapshot, kind), each CreatedAt the run's time.
+ */
+function asffDocument(report: RunReport, loaded: LoadedPolicy): string {
+  const context = {
+    account: report.account,
+    now: new Date(report.startedAt),
+    runId: report.runId,
+    locate: (path: string) => lineOf(loaded, path),
+    policyFile: loaded.file,
+    policySha256: loaded.sha256,
+  };
+  const findings = openFindings(report.snapshots).map((f) => toAsff(f, context));
+  return `${JSON.stringify({ Findings: findings }, null, 2)}\n`;
+}
+
+/**
  * `snapshot-guard sweep`: the scheduled job's engine, run from a terminal with the standard
  * credential chain and `AWS_ENDPOINT_URL*`.
  *
@@ -29,6 +51,10 @@ export { EXIT } from './run-flags.ts';
 export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
   const opts = parseRunFlags(flags, io);
   if (!opts) return EXIT.badInput;
+  if (opts.json && opts.asff) {
+    io.stderr('error: --json and --asff each print one document: give one of them\n');
+    return EXIT.badInput;
+  }
   const loaded = await loadPolicyFor(opts.policy, io);
   if (!loaded) return EXIT.badInput;
   const choice = await chooseRegions(opts.region, loaded.policy.regions, io.env);
@@ -49,9 +75,11 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
     shown.done();
     const source = reportSource(loaded, choice.regions);
     io.stdout(
-      opts.json
-        ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n`
-        : renderReport(report, source, textStyle(io, opts.color)),
+      opts.asff
+        ? asffDocument(report, loaded)
+        : opts.json
+          ? `${JSON.stringify(jsonReport(report, source), null, 2)}\n`
+          : renderReport(report, source, textStyle(io, opts.color)),
     );
     return report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
@@ -74,6 +102,7 @@ export function sweepCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
     .option('--json', 'print one JSON report (run id, policy sha256, summary, findings, actions, events)')
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same; pipes never get colour)')
+    .option('--asff', 'print the open findings in AWS Security Finding Format, as sent to Security Hub')
     .addHelpText('after', exitHelp('compliant at the end of the run: nothing left to fix, nothing failed'))
     .action(async (flags) => setExit(await sweepCli(flags, io)));
 }

@@ -20,6 +20,9 @@ export type RunContext = {
   now: Date;
   /** The policy line a rule path came from, when the policy was loaded from a file. */
   locate?: (path: string) => number | undefined;
+  /** The policy file and its sha256, when loaded from a file (Security Hub findings cite them). */
+  policyFile?: string;
+  policySha256?: string;
 };
 
 export function snapshotDetail(ref: SnapshotRef): NonNullable<EventDetail['snapshot']> {
@@ -139,7 +142,10 @@ export function actionEvent(
  * @example
  * remainingViolations(findings, [{ ...revoke, outcome: 'applied' }]); // [] when that revoke was the only fix needed
  */
-export function remainingViolations(findings: Finding[], results: ActionResult[]): Finding[] {
+export function remainingViolations(
+  findings: readonly Finding[],
+  results: readonly ActionResult[],
+): Finding[] {
   const fixed = new Set<string>();
   let deleted = false;
   for (const r of results) {
@@ -156,8 +162,8 @@ export function remainingViolations(findings: Finding[], results: ActionResult[]
 }
 
 /**
- * The violation event for a snapshot whose violations outlive the run: report-only findings,
- * and findings whose action was a dry run, skipped, or failed. `undefined` when all were fixed.
+ * The violation event for a snapshot whose violations outlive the run (`remainingViolations`);
+ * `undefined` when all were fixed.
  */
 export function violationEvent(
   ctx: RunContext,

@@ -18,7 +18,8 @@ function subject(snapshot: Snapshot): string {
   return `snapshot ${snapshot.id}`;
 }
 
-function scopeFor(compiled: CompiledPolicy, snapshot: Snapshot): Scope {
+/** The sharing settings that apply to a snapshot: the first matching rule's, else the global ones. */
+export function scopeFor(compiled: CompiledPolicy, snapshot: Snapshot): Scope {
   for (const rule of compiled.rules) {
     if (matches(rule.criteria, snapshot)) return rule.scope;
   }
@@ -138,7 +139,8 @@ function retentionFindings(
   return found;
 }
 
-function waiverFor(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: number): Waiver | undefined {
+/** The exemption that applies to a snapshot at `nowMs`, if any. */
+export function waiverFor(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: number): Waiver | undefined {
   for (const waiver of compiled.waivers) {
     if (nowMs < waiver.endsAt && matches(waiver.criteria, snapshot)) return waiver;
   }

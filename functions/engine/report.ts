@@ -215,6 +215,14 @@ export function renderReport(
         : []),
     ]),
   ];
+  const hub = report.securityHub;
+  if (hub) {
+    const failed = hub.failed.length ? `, ${hub.failed.length} FAILED` : '';
+    out.push(
+      `  security hub       ${hub.imported} open, ${hub.archived} archived (${hub.resolved} resolved)${failed}`,
+    );
+    for (const note of hub.notes) out.push(`                     ${note}`);
+  }
   if (report.blastRadius) {
     // Each limit stops its own kind of change only: the rest of the run went ahead.
     out.push(
@@ -263,6 +271,9 @@ export function jsonReport(report: RunReport, source: ReportSource) {
       snapshot: entry.snapshot.id,
       arn: entry.snapshot.arn,
       region: entry.snapshot.region,
+      cluster: entry.snapshot.cluster,
+      namespace: entry.snapshot.namespace,
+      created: entry.snapshot.createdAt?.toISOString(),
       kind: f.kind,
       severity: f.severity,
       account: f.account,
@@ -311,5 +322,6 @@ export function jsonReport(report: RunReport, source: ReportSource) {
     findings,
     actions,
     events: report.events,
+    securityHub: report.securityHub,
   };
 }

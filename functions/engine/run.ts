@@ -1,6 +1,13 @@
 import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
 import { evaluate, toRef } from './evaluate.ts';
 import { DETAIL_TYPES, type EventDetail } from './events.ts';
+import {
+  completeRegions,
+  type FindingsOutcome,
+  type FindingsPort,
+  type FindingsScope,
+  openFindings,
+} from './findings.ts';
 import type { Action, ActionResult, Finding, FindingKind, Outcome, Snapshot, SnapshotRef } from './model.ts';
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
@@ -31,6 +38,8 @@ export type RunPorts = {
   /** Gives back the grant `action` revoked (AuthorizeSnapshotAccess), after its delete failed. */
   restore: (action: Revoke) => Promise<CallResult>;
   publish: PublishPort;
+  /** Where open findings also go (Security Hub), when the policy asks for it. */
+  findings?: FindingsPort | undefined;
 };
 
 export type RunOptions = RunContext & {
@@ -48,6 +57,8 @@ export type RunOptions = RunContext & {
   emitCompleted?: boolean;
   /** Called after each page with the snapshots read so far (the CLI's progress line). */
   onProgress?: (snapshotsRead: number) => void;
+  /** Where this run's open findings are the whole truth, so the findings port may close the rest. */
+  findingsScope?: FindingsScope;
 };
 
 /** A snapshot the run has something to say about (any finding, or owned by another account). */
@@ -73,6 +84,8 @@ export type RunReport = {
   /** True when the host's time ran out: some pages were not read or some actions not attempted. */
   truncated: boolean;
   events: { published: number; failed: { detailType: string; reason: string }[] };
+  /** What the findings port (Security Hub) did, when the policy turns it on. */
+  securityHub?: FindingsOutcome;
   /** No violation remains, nothing failed, everything was read. */
   compliant: boolean;
 };
@@ -254,6 +267,13 @@ export async function runCompliance(
       }),
     );
   }
+  const securityHub = ports.findings
+    ? await ports.findings({
+        open: openFindings(entries),
+        context: options,
+        ...findingsScope(options, inventoryErrors, truncated),
+      })
+    : undefined;
   const published = await sink.close();
   return {
     runId: options.runId,
@@ -272,8 +292,21 @@ export async function runCompliance(
       published: published.published,
       failed: published.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
     },
-    compliant: compliant && published.failed.length === 0,
+    ...(securityHub ? { securityHub } : {}),
+    compliant: compliant && published.failed.length === 0 && (securityHub?.failed.length ?? 0) === 0,
   };
+}
+
+/** The scope the findings port may close findings in: regions read in full, or the snapshots an event read. */
+function findingsScope(
+  options: RunOptions,
+  errors: RunReport['inventoryErrors'],
+  truncated: boolean,
+): { scope: FindingsScope; notes: string[] } {
+  const scope = options.findingsScope ?? { regions: [] };
+  if (!('regions' in scope)) return { scope, notes: [] };
+  const complete = completeRegions(scope.regions, errors, truncated);
+  return { scope: { regions: complete.regions }, notes: complete.notes };
 }
 
 /**

@@ -6,7 +6,8 @@ export type InventoryPort = (
   region: string,
 ) => AsyncIterable<({ snapshot: Snapshot } | { error: Error; identifier: string })[]>;
 
-async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
+/** One region's pages, or one page saying why the region could not be read. */
+export async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
   try {
     for await (const items of inventory(region)) yield { region, items };
   } catch (error) {
@@ -28,5 +29,9 @@ export function sweep(
   ports: RunPorts & { inventory: InventoryPort },
 ): Promise<RunReport> {
   const pages = merge(options.regions.map((region) => regionPages(region, ports.inventory)));
-  return runCompliance(pages, { ...options, emitCompleted: true }, ports);
+  return runCompliance(
+    pages,
+    { ...options, emitCompleted: true, findingsScope: { regions: options.regions } },
+    ports,
+  );
 }

@@ -243,6 +243,12 @@ export const EventsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,256}$/, { error: 'must be letters, digits, dots, dashes or underscores' })
     .refine((s) => !s.startsWith('aws.'), { error: 'must not start with "aws." (reserved for AWS services)' })
     .default('redshift-snapshot-guard'),
+  securityHub: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also send each open finding to AWS Security Hub (BatchImportFindings) and archive it once resolved.',
+    ),
 });
 
 export const PolicySchema = z.strictObject({
@@ -268,7 +274,11 @@ export const PolicySchema = z.strictObject({
     .default([])
     .describe('Snapshots the policy leaves alone until a date, each with a reason.'),
   safety: SafetySchema.default({ maxRevocationsPerRun: 50, maxDeletionsPerRun: 5 }),
-  events: EventsSchema.default({ busName: 'snapshot-compliance', source: 'redshift-snapshot-guard' }),
+  events: EventsSchema.default({
+    busName: 'snapshot-compliance',
+    source: 'redshift-snapshot-guard',
+    securityHub: false,
+  }),
 });
 
 /** A policy as written in YAML (defaults not yet applied). */

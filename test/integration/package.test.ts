@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
+import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
 import { DETAIL_TYPES } from '../../functions/engine/events.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
@@ -52,7 +53,7 @@ exemptions:
   - { tags: { hold: legal }, reason: legal hold, until: 2099-12-31 }
 # No grant is revoked for being not allowed; a delete still revokes the allowed grants it needs.
 safety: { maxRevocationsPerRun: 0, maxDeletionsPerRun: 5 }
-events: { busName: guard-test-bus, source: guard.test }
+events: { busName: guard-test-bus, source: guard.test, securityHub: true }
 `,
     args: ['--param=alertEmail=secops@example.com', '--param=scheduleRate=rate(15 minutes)'],
   },
@@ -211,6 +212,7 @@ async function sdkCallsInAdapters(): Promise<string[]> {
     'redshift-serverless': 'redshift-serverless',
     eventbridge: 'events',
     sts: 'sts',
+    securityhub: 'securityhub',
   };
   const calls = new Set<string>();
   for (const file of await readdir(join(ROOT, 'functions/aws'))) {
@@ -538,6 +540,16 @@ describe('least privilege', () => {
     allow('ConfirmServerlessGrants', ['redshift-serverless:GetSnapshot'], resources);
   const restore = (resources: Json) =>
     allow('RestoreGrants', ['redshift:AuthorizeSnapshotAccess'], resources);
+  const hubArn = (region: string, resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:securityhub:${region}:\${AWS::AccountId}:${resource}`,
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+  const product = (region: string) => hubArn(region, 'product/${AWS::AccountId}/default');
+  const hub = (region: string) => hubArn(region, 'hub/default');
+  const importFindings = (resources: Json) =>
+    allow('ImportFindings', ['securityhub:BatchImportFindings'], resources);
+  const resolveFindings = (resources: Json) =>
+    allow('ResolveFindings', ['securityhub:GetFindings', 'securityhub:BatchUpdateFindings'], resources);
   const bySid = (s: Statement[]) => [...s].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
   const role = (id: string, name: string) => bySid(statements(id, name));
   const granted = (name: string) =>
@@ -572,9 +584,26 @@ describe('least privilege', () => {
           ...IAM_ACTIONS.delete,
           ...IAM_ACTIONS.restore,
           'events:PutEvents',
+          ...SECURITY_HUB_IAM_ACTIONS,
         ]),
       ].sort(),
     );
+  });
+
+  it('grants Security Hub only to a policy that sends findings, scoped to its own product and hub', () => {
+    const regions = ['us-east-1', 'eu-west-1'];
+    const sweep = role('SweepRole', 'deleting');
+    expect(sweep).toContainEqual(importFindings(regions.map(product)));
+    expect(sweep).toContainEqual(resolveFindings(regions.map(hub)));
+    const event = role('SnapshotEventRole', 'deleting');
+    expect(event).toContainEqual(importFindings(product(OWN_REGION)));
+    expect(event).toContainEqual(resolveFindings(hub(OWN_REGION)));
+    for (const name of ['shipped', 'audit']) {
+      expect(
+        granted(name).filter((a) => a.startsWith('securityhub:')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('scopes the sweep of the shipped policy (enforce, report, tag rules) to its own region', () => {
@@ -608,6 +637,8 @@ describe('least privilege', () => {
         read(['redshift-serverless:GetSnapshot']),
         readTags,
         revokeHere,
+        importFindings(product(OWN_REGION)),
+        resolveFindings(hub(OWN_REGION)),
       ]),
     );
   });
@@ -636,6 +667,8 @@ describe('least privilege', () => {
         restore([...regions.map(cluster), ...regions.map(serverless)]),
         removeCluster(regions.map(cluster)),
         removeServerless(regions.map(serverless)),
+        importFindings(regions.map(product)),
+        resolveFindings(regions.map(hub)),
       ]),
     );
     expect(granted('shipped').filter((a) => IAM_ACTIONS.delete.includes(a))).toEqual([]);
@@ -676,7 +709,10 @@ describe('the packaged handlers', () => {
   });
 
   /** Runs a bundle in a fresh Node.js process, from its package root as Lambda does (/var/task), with only the runtime's SDK beside it. */
-  async function invoke(fn: Fn, event?: unknown): Promise<{ exports: string[]; result?: unknown }> {
+  async function invoke(
+    fn: Fn,
+    event?: unknown,
+  ): Promise<{ exports: string[]; result?: unknown; sdks: string[] }> {
     const dir = extracted[fn] ?? '';
     const args = [join(work, 'invoke.mjs'), join(dir, FUNCTIONS[fn])];
     if (event !== undefined) {
@@ -732,6 +768,13 @@ describe('the packaged handlers', () => {
   it('each load in a fresh Node.js process and export handler', async () => {
     expect((await invoke('sweep')).exports).toContain('handler');
     expect((await invoke('snapshotEvent')).exports).toContain('handler');
+  });
+
+  it('leave the Security Hub SDK unloaded when the policy sends no findings', async () => {
+    local.reset();
+    const { sdks } = await invoke('sweep', { dryRun: true });
+    expect(sdks).toContain('client-redshift');
+    expect(sdks).not.toContain('client-securityhub');
   });
 
   it('enforce the packaged policy, calling only what their roles allow', async () => {
@@ -791,6 +834,7 @@ describe('a policy that does not load', () => {
 
 /** `node invoke.mjs <bundle> [event.json]`: imports the bundle and, given an event, invokes it. */
 const INVOKE = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const [bundle, eventFile] = process.argv.slice(2);
 const mod = await import(pathToFileURL(bundle).href);
@@ -804,5 +848,6 @@ if (eventFile) {
   };
   out.result = await mod.handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
 }
+out.sdks = Object.keys(createRequire(import.meta.url).cache).map((f) => /@aws-sdk\\/(client-[a-z-]+)/.exec(f)?.[1]).filter(Boolean);
 process.stdout.write('\\nRESULT ' + JSON.stringify(out) + '\\n');
 `;

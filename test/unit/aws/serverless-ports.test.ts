@@ -55,6 +55,7 @@ function clients(): AwsClients {
     homeRegion: 'us-east-1',
     redshift: () => new RedshiftClient({ region: 'us-east-1' }),
     serverless: () => new RedshiftServerlessClient({ region: 'us-east-1' }),
+    securityHub: () => Promise.reject(new Error('not used')),
     events: {} as AwsClients['events'],
     sts: {} as AwsClients['sts'],
   };
