@@ -222,6 +222,22 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   'npm ci && npm test': 'the test suite this file belongs to',
   'npx serverless package --stage prod --region eu-west-1 --param="policy=policies/prod.yml"':
     'test/integration/package.test.ts packages offline with --param=policy=<file>',
+  // Against the stand-in, with the fleets and policies those tests build.
+  'npx snapshot-guard inventory --out fleet.json': 'test/integration/report-live.test.ts',
+  'npx snapshot-guard inventory --out fleet.json --region eu-west-1 --region us-east-1':
+    'test/unit/cli/diff.test.ts and test/integration/report-live.test.ts (regions)',
+  'npx snapshot-guard inventory --out fleet.json --policy policies/default.yml':
+    'test/integration/report-live.test.ts',
+  'npx snapshot-guard diff --policy policies/new.yml': 'test/integration/diff.test.ts (live)',
+  'npx snapshot-guard diff --policy policies/new.yml --baseline policies/old.yml --inventory fleet.json':
+    'test/integration/diff.test.ts (from a saved inventory)',
+  'npx snapshot-guard diff --policy policies/new.yml --json > changes.json':
+    'test/integration/diff.test.ts (--json)',
+  'npx snapshot-guard sweep --policy policies/default.yml --dry-run --json > sweep.json':
+    'test/integration/report-browser.test.ts (the document it reports from)',
+  'npx snapshot-guard report --html report.html --from sweep.json': 'test/integration/report-browser.test.ts',
+  'npx snapshot-guard report --html report.html --policy policies/default.yml':
+    'test/integration/report-live.test.ts',
 };
 
 /** Commands that need an AWS account: shown for deploying, not run by any test. */

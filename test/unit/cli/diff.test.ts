@@ -57,7 +57,7 @@ describe('snapshot-guard diff', () => {
   it('exits 2 on a region name that is not one', async () => {
     const { code, stderr } = await run('diff', '--policy', 'policies/default.yml', '--region', 'mars');
     expect(code).toBe(2);
-    expect(stderr).toContain('--region.0: is not an AWS region name');
+    expect(stderr).toContain('--region.0: "mars" is not an AWS region name');
   });
 
   it('prints the diff of what was read, and exits 2, when the inventory is incomplete', async () => {
