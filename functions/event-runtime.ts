@@ -3,7 +3,8 @@ import { awsPorts, tagOptions } from './aws/ports.ts';
 import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless.ts';
 import type { Snapshot } from './engine/model.ts';
 import { mapPool } from './engine/pool.ts';
-import { type RegionPage, type RunReport, runCompliance } from './engine/run.ts';
+import type { InventoryItem, RegionPage } from './engine/ports.ts';
+import { type RunReport, runCompliance } from './engine/run.ts';
 import type { CloudTrailEvent } from './events/cloudtrail.ts';
 import { snapshotTargets } from './events/targets.ts';
 import type { Policy } from './policy/schema.ts';
@@ -77,8 +78,7 @@ async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage
   if (page) yield page;
 }
 
-type Item = { snapshot: Snapshot } | { error: Error; identifier: string };
-type Lookup = { item?: Item; gone?: string; ignored?: string };
+type Lookup = { item?: InventoryItem; gone?: string; ignored?: string };
 
 /** One read per address (DescribeClusterSnapshots or GetSnapshot): decisions rest on it, not the event. */
 async function lookUp(

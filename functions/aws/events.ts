@@ -4,11 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { ComplianceEvent } from '../engine/events.ts';
-
-/** PutEvents takes at most ten entries a call. */
-export const BATCH_SIZE = 10;
-
-export type PublishResult = { published: number; failed: { event: ComplianceEvent; reason: string }[] };
+import type { PublishResult } from '../engine/ports.ts';
 
 export type PublishOptions = {
   busName: string;
@@ -32,7 +28,7 @@ function toEntry(event: ComplianceEvent, options: PublishOptions): PutEventsRequ
 }
 
 /**
- * Publishes up to ten events in one PutEvents call. Entries AWS reports as failed (throttled,
+ * Publishes up to EVENTS_PER_CALL (ten) events in one PutEvents call: the engine's publish port. Entries AWS reports as failed (throttled,
  * internal error) are retried on their own with backoff; what still fails is returned, not thrown,
  * so the caller can count it in the report.
  */

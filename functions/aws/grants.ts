@@ -8,13 +8,8 @@ import {
 import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { z } from 'zod';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
+import type { CallResult, Delete, Revoke } from '../engine/ports.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
-
-/** What one enforcement call came to, in the engine's words. */
-export type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
-
-type Revoke = Extract<Action, { type: 'revoke' }>;
-type Delete = Extract<Action, { type: 'delete' }>;
 
 /**
  * Reads back who may restore a Redshift Serverless snapshot (one GetSnapshot): `undefined` when

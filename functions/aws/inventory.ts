@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
+import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { tagMap } from '../policy/tags.ts';
@@ -72,9 +73,6 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
   };
   return judgeable(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
 }
-
-/** Either a snapshot's mapped model, or why its record was refused (the sweep reports it and carries on). */
-export type InventoryItem = { snapshot: Snapshot } | { error: AwsResponseError; identifier: string };
 
 /**
  * Every snapshot the caller can see in `region`, one page (≤ 100) at a time, so a sweep's memory

@@ -1,5 +1,4 @@
-import type { RunPorts } from '../engine/run.ts';
-import type { InventoryPort } from '../engine/sweep.ts';
+import type { InventoryItem, SweepPorts } from '../engine/ports.ts';
 import type { Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
 import { putEventsBatch } from './events.ts';
@@ -10,7 +9,7 @@ import {
   restoreGrant,
   revokeGrant,
 } from './grants.ts';
-import { type InventoryItem, listSnapshots } from './inventory.ts';
+import { listSnapshots } from './inventory.ts';
 import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
 
 /**
@@ -64,11 +63,7 @@ async function* bothKinds(
  * @example
  * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
  */
-export function awsPorts(
-  clients: AwsClients,
-  policy: Policy,
-  account: string,
-): RunPorts & { inventory: InventoryPort } {
+export function awsPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
   const tags = tagOptions(policy, account);
   // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
   // revoke does not show: one GetSnapshot reads it back.

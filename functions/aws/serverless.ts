@@ -8,9 +8,10 @@ import {
 import { z } from 'zod';
 import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
+import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
 import { tagMap } from '../policy/tags.ts';
-import { type InventoryItem, judgeable } from './inventory.ts';
+import { judgeable } from './inventory.ts';
 
 /** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
 export const SERVERLESS_PAGE_SIZE = 100;

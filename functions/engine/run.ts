@@ -1,31 +1,11 @@
 import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
 import { evaluate, toRef } from './evaluate.ts';
 import { DETAIL_TYPES, type EventDetail } from './events.ts';
-import type { Action, ActionResult, Finding, FindingKind, Outcome, Snapshot, SnapshotRef } from './model.ts';
+import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
-import { eventSink, type PublishPort } from './sink.ts';
-
-/** One page of inventory from one region, or why that region could not be read. */
-export type RegionPage =
-  | { region: string; items: ({ snapshot: Snapshot } | { error: Error; identifier: string })[] }
-  | { region: string; error: Error };
-
-type Revoke = Extract<Action, { type: 'revoke' }>;
-type Delete = Extract<Action, { type: 'delete' }>;
-type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
-
-/**
- * The only ways the engine reaches AWS. Ports never throw: failures come back as results, and a
- * result is `applied` only when AWS's answer (or a read-back) shows the change.
- */
-export type RunPorts = {
-  revoke: (action: Revoke) => Promise<CallResult>;
-  remove: (action: Delete) => Promise<CallResult>;
-  /** Gives back the grant `action` revoked (AuthorizeSnapshotAccess), after its delete failed. */
-  restore: (action: Revoke) => Promise<CallResult>;
-  publish: PublishPort;
-};
+import type { CallResult, Delete, RegionPage, Revoke, RunPorts } from './ports.ts';
+import { eventSink } from './sink.ts';
 
 export type RunOptions = RunContext & {
   /** The region run-level events (completed, blast radius) are published for. */

@@ -1,10 +1,6 @@
-import type { Snapshot } from './model.ts';
 import { merge } from './pool.ts';
-import { type RegionPage, type RunOptions, type RunPorts, type RunReport, runCompliance } from './run.ts';
-
-export type InventoryPort = (
-  region: string,
-) => AsyncIterable<({ snapshot: Snapshot } | { error: Error; identifier: string })[]>;
+import type { InventoryPort, RegionPage, SweepPorts } from './ports.ts';
+import { type RunOptions, type RunReport, runCompliance } from './run.ts';
 
 async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
   try {
@@ -25,7 +21,7 @@ async function* regionPages(region: string, inventory: InventoryPort): AsyncGene
  */
 export function sweep(
   options: Omit<RunOptions, 'emitCompleted'> & { regions: string[] },
-  ports: RunPorts & { inventory: InventoryPort },
+  ports: SweepPorts,
 ): Promise<RunReport> {
   const pages = merge(options.regions.map((region) => regionPages(region, ports.inventory)));
   return runCompliance(pages, { ...options, emitCompleted: true }, ports);

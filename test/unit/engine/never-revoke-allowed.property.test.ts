@@ -4,7 +4,8 @@ import { evaluate } from '../../../functions/engine/evaluate.ts';
 import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/events.ts';
 import type { Action, Snapshot } from '../../../functions/engine/model.ts';
 import { plan } from '../../../functions/engine/plan.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import {
   type Policy,
   type PolicyInput,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toRef } from '../../../functions/engine/evaluate.ts';
 import type { ActionResult, Finding, Snapshot } from '../../../functions/engine/model.ts';
+import type { RunPorts } from '../../../functions/engine/ports.ts';
 import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
-import { type RunPorts, type RunReport, runCompliance } from '../../../functions/engine/run.ts';
+import { type RunReport, runCompliance } from '../../../functions/engine/run.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceEvent } from '../../../functions/engine/events.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
 import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import { type LoadedPolicy, lineOf, parsePolicy } from '../../../functions/policy/load.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
