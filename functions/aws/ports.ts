@@ -84,7 +84,7 @@ export function awsPorts(clients: AwsClients, policy: Policy, account: string): 
       lasting(() =>
         restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
       ),
-    remove: (action) =>
+    delete: (action) =>
       action.snapshot.kind === 'serverless'
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
         : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),

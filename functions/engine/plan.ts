@@ -62,8 +62,8 @@ export function plan(
     }
   }
   // Automated snapshots cannot be deleted through the API; Redshift expires them on its own.
-  const remove = snapshot.type === 'manual' ? deletion : undefined;
-  if (revocations.size === 0 && remove === undefined) return NO_ACTIONS;
+  const deletable = snapshot.type === 'manual' ? deletion : undefined;
+  if (revocations.size === 0 && deletable === undefined) return NO_ACTIONS;
 
   const ref = toRef(snapshot);
   const actions: Action[] = [];
@@ -77,14 +77,14 @@ export function plan(
       purpose: 'not-allowed',
     });
   }
-  if (remove !== undefined) {
+  if (deletable !== undefined) {
     const blocked = deleteBlocker(snapshot);
     if (blocked !== undefined) {
       actions.push({
         type: 'delete',
         snapshot: ref,
-        findings: [...remove.kinds],
-        rule: remove.rule,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
         blocked,
       });
       return actions;
@@ -92,17 +92,17 @@ export function plan(
     for (const account of snapshot.grants) {
       if (revocations.has(account)) continue;
       // Marking it keeps a grant listed twice from being revoked twice.
-      revocations.set(account, remove);
+      revocations.set(account, deletable);
       actions.push({
         type: 'revoke',
         snapshot: ref,
         account,
-        findings: [...remove.kinds],
-        rule: remove.rule,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
         purpose: 'delete',
       });
     }
-    actions.push({ type: 'delete', snapshot: ref, findings: [...remove.kinds], rule: remove.rule });
+    actions.push({ type: 'delete', snapshot: ref, findings: [...deletable.kinds], rule: deletable.rule });
   }
   return actions;
 }

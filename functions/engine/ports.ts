@@ -44,7 +44,7 @@ export type RunPorts = {
   /** Takes back one account's restore access (RevokeSnapshotAccess). */
   revoke: (action: Revoke) => Promise<CallResult>;
   /** Deletes one snapshot (DeleteClusterSnapshot, or Redshift Serverless DeleteSnapshot). */
-  remove: (action: Delete) => Promise<CallResult>;
+  delete: (action: Delete) => Promise<CallResult>;
   /** Gives back the grant `action` revoked (AuthorizeSnapshotAccess), after its delete failed. */
   restore: (action: Revoke) => Promise<CallResult>;
   publish: PublishPort;

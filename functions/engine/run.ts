@@ -254,7 +254,7 @@ type RecordResult = (entry: SnapshotEntry, result: ActionResult) => Promise<void
 const TIME_UP = 'time ran out before this action; the next run will take it up';
 
 /** One snapshot's delete with the allowed grants revoked only for it. */
-type DeleteStep = { entry: SnapshotEntry; remove: Delete; forDelete: Revoke[] };
+type DeleteStep = { entry: SnapshotEntry; deletion: Delete; forDelete: Revoke[] };
 
 /**
  * Revokes the grants the policy does not allow, all in one pool; then, snapshot by snapshot,
@@ -273,7 +273,7 @@ async function enforce(
   const revokes: { action: Revoke; entry: SnapshotEntry }[] = [];
   const deletes = new Map<SnapshotEntry, DeleteStep>();
   for (const { action, entry } of planned) {
-    if (action.type === 'delete') deletes.set(entry, { entry, remove: action, forDelete: [] });
+    if (action.type === 'delete') deletes.set(entry, { entry, deletion: action, forDelete: [] });
   }
   for (const { action, entry } of planned) {
     if (action.type !== 'revoke') continue;
@@ -295,13 +295,13 @@ async function enforce(
     const why = deleteStop(step, stops, outOfTime);
     if (why === undefined) return deleteSnapshot(step, ports, record);
     for (const a of step.forDelete) await record(step.entry, { ...a, outcome: 'skipped', reason: why });
-    await record(step.entry, { ...step.remove, outcome: 'skipped', reason: why });
+    await record(step.entry, { ...step.deletion, outcome: 'skipped', reason: why });
   });
 }
 
 /** Why a delete must not start, or undefined when it may: checked before anything is touched for it. */
 function deleteStop(step: DeleteStep, stops: SafetyStops, outOfTime: () => boolean): string | undefined {
-  if (step.remove.blocked) return step.remove.blocked;
+  if (step.deletion.blocked) return step.deletion.blocked;
   if (stops.delete) return `blast radius exceeded: ${stops.delete}`;
   const blocked = step.entry.results.find(
     (r): r is Extract<ActionResult, { type: 'revoke' }> =>
@@ -320,7 +320,7 @@ function deleteStop(step: DeleteStep, stops: SafetyStops, outOfTime: () => boole
  * delete is reported as failed with what failed and what was given back.
  */
 async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordResult): Promise<void> {
-  const { entry, remove, forDelete } = step;
+  const { entry, deletion, forDelete } = step;
   const revoked: Revoke[] = [];
   let failure: { reason: string; attempts?: number } | undefined;
   for (const [i, action] of forDelete.entries()) {
@@ -335,7 +335,7 @@ async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordR
       if (revoked.length === 0) {
         // Nothing was taken for this delete yet: it is simply not attempted.
         const skip = `a grant could not be revoked first (${action.account}: ${r.outcome})`;
-        await record(entry, { ...remove, outcome: 'skipped', reason: skip });
+        await record(entry, { ...deletion, outcome: 'skipped', reason: skip });
         return;
       }
       failure = { reason };
@@ -343,9 +343,9 @@ async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordR
     }
   }
   if (!failure) {
-    const r = await ports.remove(remove);
+    const r = await ports.delete(deletion);
     if (r.outcome === 'applied' || r.outcome === 'already-done' || revoked.length === 0) {
-      await record(entry, { ...remove, ...r });
+      await record(entry, { ...deletion, ...r });
       return;
     }
     failure = { reason: r.reason ?? r.outcome, attempts: r.attempts };
@@ -365,7 +365,7 @@ async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordR
     restored.length > 0 ? `; access given back to ${restored.join(', ')} (AuthorizeSnapshotAccess)` : '';
   const kept = notRestored.length > 0 ? `; access could NOT be given back to ${notes.join(', ')}` : '';
   await record(entry, {
-    ...remove,
+    ...deletion,
     outcome: 'failed',
     reason: `the snapshot was not deleted: ${failure.reason}${gaveBack}${kept}`,
     attempts: failure.attempts,

@@ -137,8 +137,8 @@ describe('Serverless enforcement', () => {
     redshift.on(DeleteClusterSnapshotCommand).resolves({});
     const ports = awsPorts(clients(), policy({}), OWNER);
 
-    await ports.remove(remove());
-    await ports.remove(remove(toRef(snapshot())));
+    await ports.delete(remove());
+    await ports.delete(remove(toRef(snapshot())));
 
     expect(serverless).toHaveReceivedCommandExactlyOnceWith(DeleteSnapshotCommand, {
       snapshotName: 'sales-weekly',

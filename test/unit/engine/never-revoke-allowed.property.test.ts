@@ -291,7 +291,7 @@ function fleetPorts(
       set.delete(a.account);
       return { outcome: 'applied' };
     },
-    remove: async (a) => {
+    delete: async (a) => {
       const set = grants.get(a.snapshot.id);
       if (fail.remove.includes(a.snapshot.id) || (set && set.size > 0)) {
         return { outcome: 'failed', reason: 'InvalidClusterSnapshotState' };

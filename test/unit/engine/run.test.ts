@@ -46,7 +46,7 @@ function fakePorts(
       if (err === 'AuthorizationNotFoundFault') return { outcome: 'already-done', reason: err };
       return err ? { outcome: 'failed', reason: err } : { outcome: 'applied', attempts: 1 };
     },
-    remove: async (a) => {
+    delete: async (a) => {
       calls.remove.push(a.snapshot.id);
       calls.log.push(`delete ${a.snapshot.id}`);
       const err = script.remove?.[a.snapshot.id];

@@ -19,7 +19,7 @@ async function judge(loaded: LoadedPolicy) {
   const events: ComplianceEvent[] = [];
   const ports: RunPorts = {
     revoke: async () => ({ outcome: 'applied' }),
-    remove: async () => ({ outcome: 'applied' }),
+    delete: async () => ({ outcome: 'applied' }),
     restore: async () => ({ outcome: 'applied' }),
     publish: async (batch) => {
       events.push(...batch);

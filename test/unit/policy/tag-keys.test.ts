@@ -251,7 +251,7 @@ sharing:
       const events: ComplianceEvent[] = [];
       const ports: RunPorts = {
         revoke: async () => ({ outcome: 'applied' }),
-        remove: async () => ({ outcome: 'applied' }),
+        delete: async () => ({ outcome: 'applied' }),
         restore: async () => ({ outcome: 'applied' }),
         publish: async (batch) => {
           events.push(...batch);
