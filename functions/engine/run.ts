@@ -5,7 +5,7 @@ import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
 import type { CallResult, Delete, RegionPage, Revoke, RunPorts } from './ports.ts';
-import { eventSink } from './sink.ts';
+import { eventPublisher } from './publisher.ts';
 
 export type RunOptions = RunContext & {
   /** The region run-level events (completed, blast radius) are published for. */
@@ -70,7 +70,7 @@ export async function runCompliance(
   const { policy, account, now } = options;
   const reserve = options.reserveMs ?? 0;
   const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserve;
-  const sink = eventSink(ports.publish, options.publishConcurrency ?? 4);
+  const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
   const totals: Totals = {
     snapshots: 0,
     foreign: 0,
@@ -159,7 +159,7 @@ export async function runCompliance(
   const record = async (entry: SnapshotEntry, result: ActionResult) => {
     entry.results.push(result);
     const e = actionEvent(options, result, entry.findings);
-    if (e) await sink.push(e);
+    if (e) await publisher.push(e);
   };
 
   if (options.dryRun) {
@@ -180,7 +180,7 @@ export async function runCompliance(
       blastRadius = { ...counts, reasons };
       // One event per limit exceeded: each stops its own kind of action only.
       for (const reason of reasons) {
-        await sink.push(event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }));
+        await publisher.push(event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }));
       }
     }
     await enforce(planned, ports, options.concurrency ?? 8, outOfTime, stops, record);
@@ -192,10 +192,10 @@ export async function runCompliance(
     const e = violationEvent(options, entry.snapshot, entry.findings, entry.results);
     if (!e) continue;
     violationsRemain = true;
-    await sink.push(e);
+    await publisher.push(e);
   }
   for (const err of inventoryErrors) {
-    await sink.push(
+    await publisher.push(
       event(options, DETAIL_TYPES.inventoryFailed, err.region, {
         reason: err.identifier ? `snapshot ${err.identifier}: ${err.reason}` : err.reason,
       }),
@@ -210,7 +210,7 @@ export async function runCompliance(
   const compliant = !violationsRemain && totals.failures === 0 && !truncated;
   if (options.emitCompleted) {
     const summary = compliant ? 'compliant' : 'violations or failures remain';
-    await sink.push(
+    await publisher.push(
       event(options, DETAIL_TYPES.completed, options.homeRegion, {
         reason: `${totals.snapshots} snapshots checked; ${summary}`,
         totals: {
@@ -226,7 +226,7 @@ export async function runCompliance(
       }),
     );
   }
-  const published = await sink.close();
+  const published = await publisher.close();
   return {
     runId: options.runId,
     trigger: options.trigger,

@@ -6,7 +6,7 @@ import { EVENTS_PER_CALL, type PublishPort, type PublishResult } from './ports.t
  * a few batches in flight, so a large sweep neither holds its events nor waits on each call.
  * `push` waits only when `concurrency` batches are already in flight.
  */
-export function eventSink(publish: PublishPort, concurrency: number) {
+export function eventPublisher(publish: PublishPort, concurrency: number) {
   const totals: PublishResult = { published: 0, failed: [] };
   const inflight = new Set<Promise<void>>();
   let buffer: ComplianceEvent[] = [];
