@@ -5,10 +5,10 @@ import type { Snapshot } from './engine/model.ts';
 import { mapPool } from './engine/pool.ts';
 import type { InventoryItem, RegionPage } from './engine/ports.ts';
 import { type RunReport, runCompliance } from './engine/run.ts';
-import type { CloudTrailEvent } from './events/cloudtrail.ts';
-import { snapshotTargets } from './events/targets.ts';
 import type { Policy } from './policy/schema.ts';
 import { cutShort, type Runtime, runContext, summarize, withinTime } from './runtime.ts';
+import type { CloudTrailEvent } from './triggers/cloudtrail.ts';
+import { snapshotTargets } from './triggers/targets.ts';
 
 export type SnapshotEventRequest = {
   /** Plan and report only; `mode: audit` in the policy forces it. */

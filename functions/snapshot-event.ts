@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { EVENT_RESERVE_MS, runSnapshotEvent, summarizeEvent } from './event-runtime.ts';
-import { CloudTrailEventSchema } from './events/cloudtrail.ts';
 import { observability, recordMetrics, withStack } from './middleware/stack.ts';
 import { lazyRuntime } from './runtime.ts';
+import { CloudTrailEventSchema } from './triggers/cloudtrail.ts';
 
 const obs = observability();
 const runtime = lazyRuntime(EVENT_RESERVE_MS);

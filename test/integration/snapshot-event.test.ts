@@ -15,9 +15,9 @@ import { handleEventCli } from '../../functions/cli/handle-event.ts';
 import { main } from '../../functions/cli.ts';
 import { EventDetailSchema } from '../../functions/engine/events.ts';
 import { runSnapshotEvent, summarizeEvent } from '../../functions/event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
 const ACCOUNT = '123456789012';

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/events/cloudtrail.ts';
+import { describeIssue } from '../../../functions/middleware/stack.ts';
+import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
 import {
   HANDLED_EVENT_NAMES,
   SERVERLESS_EVENT_NAMES,
   SERVERLESS_EVENT_PATTERN,
   snapshotTargets,
-} from '../../../functions/events/targets.ts';
-import { describeIssue } from '../../../functions/middleware/stack.ts';
+} from '../../../functions/triggers/targets.ts';
 
 const ACCOUNT = '123456789012';
 const SHARED_THROUGH_REDSHIFT = 'authorize-snapshot-access-serverless';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/events/cloudtrail.ts';
-import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/events/targets.ts';
+import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
+import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/triggers/targets.ts';
 
 const ACCOUNT = '123456789012';
 const MANUAL_1_ARN = `arn:aws:redshift:us-east-1:${ACCOUNT}:snapshot:finance-prod/finance-prod-manual-1`;
