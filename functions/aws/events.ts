@@ -3,7 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { ComplianceEvent } from '../engine/events.ts';
+import type { ComplianceEvent } from '../engine/compliance-events.ts';
 import type { PublishResult } from '../engine/ports.ts';
 
 export type PublishOptions = {

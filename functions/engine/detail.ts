@@ -6,7 +6,7 @@ import {
   type EventDetail,
   MAX_FINDINGS_PER_EVENT,
   SCHEMA_VERSION,
-} from './events.ts';
+} from './compliance-events.ts';
 import type { ActionResult, Finding, SnapshotRef } from './model.ts';
 
 /** What every event of one run shares. */

@@ -1,4 +1,4 @@
-import type { ComplianceEvent } from './events.ts';
+import type { ComplianceEvent } from './compliance-events.ts';
 import type { Action, Outcome, Snapshot } from './model.ts';
 
 /**

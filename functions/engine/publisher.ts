@@ -1,4 +1,4 @@
-import type { ComplianceEvent } from './events.ts';
+import type { ComplianceEvent } from './compliance-events.ts';
 import { EVENTS_PER_CALL, type PublishPort, type PublishResult } from './ports.ts';
 
 /**

@@ -1,6 +1,6 @@
+import { DETAIL_TYPES, type EventDetail } from './compliance-events.ts';
 import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
 import { evaluate, toRef } from './evaluate.ts';
-import { DETAIL_TYPES, type EventDetail } from './events.ts';
 import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';

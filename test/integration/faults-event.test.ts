@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { mapPool } from '../../functions/engine/pool.ts';
 import type { RunReport } from '../../functions/engine/run.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../../functions/event-runtime.ts';

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-redshift-serverless';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
 import type { Runtime } from '../../functions/runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';

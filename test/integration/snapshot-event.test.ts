@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { handleEventCli } from '../../functions/cli/handle-event.ts';
 import { main } from '../../functions/cli.ts';
-import { EventDetailSchema } from '../../functions/engine/events.ts';
+import { EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent, summarizeEvent } from '../../functions/event-runtime.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runtimeFor } from '../../functions/runtime.ts';

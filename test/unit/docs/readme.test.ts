@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/compliance-events.ts';
 import { FINDING_KINDS } from '../../../functions/engine/model.ts';
 import { HANDLED_EVENT_NAMES } from '../../../functions/triggers/targets.ts';
 

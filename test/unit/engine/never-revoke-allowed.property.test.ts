@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
-import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/events.ts';
 import type { Action, Snapshot } from '../../../functions/engine/model.ts';
 import { plan } from '../../../functions/engine/plan.ts';
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';

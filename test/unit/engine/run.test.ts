@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
-import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/compliance-events.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';

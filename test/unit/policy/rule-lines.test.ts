@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
 import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';
