@@ -1,7 +1,7 @@
 import type { InventoryItem, SweepPorts } from '../engine/ports.ts';
 import type { Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
-import { putEventsBatch } from './events.ts';
+import { putEventsBatch } from './event-bus.ts';
 import {
   deleteClusterSnapshot,
   deleteServerlessSnapshot,

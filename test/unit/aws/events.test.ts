@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { putEventsBatch } from '../../../functions/aws/events.ts';
+import { putEventsBatch } from '../../../functions/aws/event-bus.ts';
 import {
   type ComplianceEvent,
   DETAIL_TYPES,
