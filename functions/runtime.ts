@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
 import { awsPorts } from './aws/ports.ts';
-import type { RunContext } from './engine/detail.ts';
+import type { RunContext } from './engine/event-builders.ts';
 import type { RunReport } from './engine/run.ts';
 import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';

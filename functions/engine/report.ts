@@ -1,4 +1,4 @@
-import { remainingViolations } from './detail.ts';
+import { remainingViolations } from './event-builders.ts';
 import { type ActionResult, FINDING_KINDS, type Finding } from './model.ts';
 import type { RunReport, SnapshotEntry } from './run.ts';
 import { type Segment, type Style, type TextStyle, wrap } from './text.ts';

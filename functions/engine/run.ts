@@ -1,6 +1,6 @@
 import { DETAIL_TYPES, type EventDetail } from './compliance-events.ts';
-import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
 import { evaluate, toRef } from './evaluate.ts';
+import { actionEvent, complianceEvent, type RunContext, violationEvent } from './event-builders.ts';
 import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
@@ -180,7 +180,9 @@ export async function runCompliance(
       blastRadius = { ...counts, reasons };
       // One event per limit exceeded: each stops its own kind of action only.
       for (const reason of reasons) {
-        await publisher.push(event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }));
+        await publisher.push(
+          complianceEvent(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }),
+        );
       }
     }
     await enforce(planned, ports, options.concurrency ?? 8, outOfTime, stops, record);
@@ -196,7 +198,7 @@ export async function runCompliance(
   }
   for (const err of inventoryErrors) {
     await publisher.push(
-      event(options, DETAIL_TYPES.inventoryFailed, err.region, {
+      complianceEvent(options, DETAIL_TYPES.inventoryFailed, err.region, {
         reason: err.identifier ? `snapshot ${err.identifier}: ${err.reason}` : err.reason,
       }),
     );
@@ -211,7 +213,7 @@ export async function runCompliance(
   if (options.emitCompleted) {
     const summary = compliant ? 'compliant' : 'violations or failures remain';
     await publisher.push(
-      event(options, DETAIL_TYPES.completed, options.homeRegion, {
+      complianceEvent(options, DETAIL_TYPES.completed, options.homeRegion, {
         reason: `${totals.snapshots} snapshots checked; ${summary}`,
         totals: {
           snapshots: totals.snapshots,

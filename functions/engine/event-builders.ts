@@ -47,8 +47,8 @@ function findingDetail(f: Finding, ctx: RunContext): NonNullable<EventDetail['fi
   };
 }
 
-/** Builds one event; `time` is the run's clock so a replayed run publishes the same details. */
-export function event(
+/** Builds one compliance event; `time` is the run's clock so a replayed run publishes the same details. */
+export function complianceEvent(
   ctx: RunContext,
   detailType: DetailType,
   region: string,
@@ -118,17 +118,17 @@ export function actionEvent(
   };
   const region = result.snapshot.region;
   if (result.outcome === 'failed') {
-    return event(ctx, DETAIL_TYPES.failed, region, { ...base, reason: result.reason ?? 'failed' });
+    return complianceEvent(ctx, DETAIL_TYPES.failed, region, { ...base, reason: result.reason ?? 'failed' });
   }
   if (result.outcome !== 'applied') return undefined;
   const why = related.map((f) => f.message).join('; ');
   if (result.type === 'delete') {
-    return event(ctx, DETAIL_TYPES.deleted, region, { ...base, reason: why });
+    return complianceEvent(ctx, DETAIL_TYPES.deleted, region, { ...base, reason: why });
   }
   const reason = forDelete
     ? `revoked to delete: account ${account} may restore this snapshot, but Redshift deletes only an unshared snapshot (${why})`
     : why || `account ${account} is not allowed`;
-  return event(ctx, DETAIL_TYPES.revoked, region, { ...base, reason });
+  return complianceEvent(ctx, DETAIL_TYPES.revoked, region, { ...base, reason });
 }
 
 /**
@@ -169,7 +169,7 @@ export function violationEvent(
   if (remaining.length === 0) return undefined;
   const open = results.filter((r) => r.outcome !== 'applied' && r.outcome !== 'already-done');
   const first = remaining[0] as Finding;
-  return event(ctx, DETAIL_TYPES.violation, ref.region, {
+  return complianceEvent(ctx, DETAIL_TYPES.violation, ref.region, {
     snapshot: snapshotDetail(ref),
     rule: { path: first.rule, line: ctx.locate?.(first.rule) },
     findings: remaining.slice(0, MAX_FINDINGS_PER_EVENT).map((f) => findingDetail(f, ctx)),
