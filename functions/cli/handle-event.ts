@@ -4,7 +4,7 @@ import { createClients } from '../aws/clients.ts';
 import { jsonReport, type ReportSource, renderReport } from '../engine/report.ts';
 import { type TextStyle, wrap } from '../engine/text.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
-import { describeIssue } from '../middleware/stack.ts';
+import { describeIssue } from '../input/issues.ts';
 import { runtimeFor } from '../runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../triggers/cloudtrail.ts';
 import { issueInWords } from './event-words.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeIssue } from '../../../functions/middleware/stack.ts';
+import { describeIssue } from '../../../functions/input/issues.ts';
 import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
 import {
   HANDLED_EVENT_NAMES,
