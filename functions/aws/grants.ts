@@ -9,6 +9,7 @@ import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/c
 import { z } from 'zod';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
 import type { CallResult, Delete, Revoke } from '../engine/ports.ts';
+import { describeIssue } from '../input/issues.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 
 /**
@@ -74,9 +75,9 @@ function attemptsOf(value: unknown): number | undefined {
 
 const said = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.')}: ${issue?.message}`;
+function answerIssue(error: z.ZodError): string {
+  const { path, message } = describeIssue(error, '(answer)');
+  return `${path}: ${message}`;
 }
 
 async function settle(type: Action['type'], call: () => Promise<unknown>): Promise<CallResult> {
@@ -104,8 +105,7 @@ function addressOf(
  */
 function accountsInAnswer(out: unknown, action: Revoke, call: string): string[] | string {
   const parsed = SharingAnswerSchema.safeParse(out);
-  if (!parsed.success)
-    return `${call} answered without the snapshot's grants (${describeIssue(parsed.error)})`;
+  if (!parsed.success) return `${call} answered without the snapshot's grants (${answerIssue(parsed.error)})`;
   const snapshot = parsed.data.Snapshot;
   if (snapshot.SnapshotIdentifier !== action.snapshot.id) {
     return `${call} answered about snapshot ${snapshot.SnapshotIdentifier}, not ${action.snapshot.id}`;
@@ -308,7 +308,7 @@ export async function deleteClusterSnapshot(client: RedshiftClient, action: Dele
   if (!parsed.success) {
     return {
       outcome: 'failed',
-      reason: `delete accepted, unconfirmed: DeleteClusterSnapshot answered without the snapshot's status (${describeIssue(parsed.error)})`,
+      reason: `delete accepted, unconfirmed: DeleteClusterSnapshot answered without the snapshot's status (${answerIssue(parsed.error)})`,
       attempts,
     };
   }

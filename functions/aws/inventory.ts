@@ -8,6 +8,8 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
 import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
+import { ACCOUNT_ID } from '../input/aws-names.ts';
+import { describeIssue } from '../input/issues.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { tagMap } from '../policy/tags.ts';
 
@@ -33,9 +35,9 @@ export function clusterSnapshotArn(region: string, owner: string, cluster: strin
 export function judgeable(candidate: unknown, api: string, name: string): Snapshot {
   const parsed = SnapshotSchema.safeParse(candidate);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const { path, message } = describeIssue(parsed.error, '(record)');
   throw new AwsResponseError(
-    `${api} returned a snapshot the engine cannot judge (${name}): ${issue?.path.join('.')}: ${issue?.message}`,
+    `${api} returned a snapshot the engine cannot judge (${name}): ${path}: ${message}`,
     { cause: parsed.error },
   );
 }
@@ -132,7 +134,7 @@ export async function describeSnapshot(
 /** The account the credentials belong to: the only owner whose snapshots the product may change. */
 export async function callerAccount(client: STSClient): Promise<string> {
   const out = await client.send(new GetCallerIdentityCommand({}));
-  if (!out.Account || !/^[0-9]{12}$/.test(out.Account)) {
+  if (!out.Account || !ACCOUNT_ID.test(out.Account)) {
     throw new AwsResponseError(`GetCallerIdentity returned no usable account id (${String(out.Account)})`);
   }
   return out.Account;

@@ -10,6 +10,7 @@ import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
 import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
+import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
 import { judgeable } from './inventory.ts';
 
@@ -207,11 +208,10 @@ export async function serverlessGrants(
   }
   const parsed = GrantsAnswerSchema.safeParse(out);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AwsResponseError(
-      `GetSnapshot answered without what confirms a grant (${issue?.path.join('.')}: ${issue?.message})`,
-      { cause: parsed.error },
-    );
+    const { path, message } = describeIssue(parsed.error, '(answer)');
+    throw new AwsResponseError(`GetSnapshot answered without what confirms a grant (${path}: ${message})`, {
+      cause: parsed.error,
+    });
   }
   const snapshot = parsed.data.snapshot;
   if (snapshot.snapshotArn !== arn) {

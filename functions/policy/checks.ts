@@ -1,3 +1,4 @@
+import { joinPath } from '../input/issues.ts';
 import {
   AccountIdSchema,
   type AllowedAccount,
@@ -8,7 +9,7 @@ import {
   type Policy,
 } from './schema.ts';
 import { findRuleConflicts, matchesEverything } from './shadow.ts';
-import { joinPath, type Located, type PolicySource, positionOf } from './source.ts';
+import { type Located, type PolicySource, positionOf } from './source.ts';
 
 /**
  * What the schema cannot see because it needs the whole policy, or the file: rules that can never
