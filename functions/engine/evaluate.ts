@@ -1,9 +1,7 @@
 import { type Policy, SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { type CompiledPolicy, compiledPolicy, DAY_MS, matches, type Scope, type Waiver } from './compile.ts';
 import type { Finding, FindingKind, Snapshot, SnapshotRef } from './model.ts';
-import { toRef } from './ref.ts';
-
-export { toRef } from './ref.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 // Shared by every compliant snapshot, so judging a compliant fleet allocates nothing. Frozen so
 // that a caller pushing onto it fails loudly instead of leaking findings into other snapshots.
@@ -72,7 +70,7 @@ function add(
   remediation: Finding['remediation'],
   account?: string,
 ): Found {
-  const acc = found ?? { ref: toRef(snapshot), list: [] };
+  const acc = found ?? { ref: toSnapshotRef(snapshot), list: [] };
   const f: Finding = {
     kind: problem.kind,
     severity: 'violation',

@@ -1,6 +1,6 @@
 import type { Policy } from '../policy/schema.ts';
 import type { Action, Finding, FindingKind, Snapshot } from './model.ts';
-import { toRef } from './ref.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 // Shared by every snapshot that needs nothing done; frozen so a caller pushing onto it fails loudly.
 const NO_ACTIONS = Object.freeze([]) as unknown as Action[];
@@ -65,7 +65,7 @@ export function plan(
   const deletable = snapshot.type === 'manual' ? deletion : undefined;
   if (revocations.size === 0 && deletable === undefined) return NO_ACTIONS;
 
-  const ref = toRef(snapshot);
+  const ref = toSnapshotRef(snapshot);
   const actions: Action[] = [];
   for (const [account, reason] of revocations) {
     actions.push({

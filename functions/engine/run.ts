@@ -1,11 +1,12 @@
 import { DETAIL_TYPES, type EventDetail } from './compliance-events.ts';
-import { evaluate, toRef } from './evaluate.ts';
+import { evaluate } from './evaluate.ts';
 import { actionEvent, complianceEvent, type RunContext, violationEvent } from './event-builders.ts';
 import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
 import { mapPool } from './pool.ts';
 import type { CallResult, Delete, RegionPage, Revoke, RunPorts } from './ports.ts';
 import { eventPublisher } from './publisher.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 export type RunOptions = RunContext & {
   /** The region run-level events (completed, blast radius) are published for. */
@@ -108,7 +109,7 @@ export async function runCompliance(
       if (snapshot.owner !== account) {
         // Shared with us by its owner: ours to report, never to change.
         totals.foreign++;
-        const ref = toRef(snapshot);
+        const ref = toSnapshotRef(snapshot);
         const message = `owned by account ${snapshot.owner}; shared with this account, so it is reported, never changed`;
         const finding: Finding = {
           kind: 'foreign-owner',
@@ -130,7 +131,7 @@ export async function runCompliance(
         continue;
       }
       const entry: SnapshotEntry = {
-        snapshot: findings[0]?.snapshot ?? toRef(snapshot),
+        snapshot: findings[0]?.snapshot ?? toSnapshotRef(snapshot),
         findings,
         results: [],
       };

@@ -24,7 +24,7 @@ import { awsPorts, policyMatchesTags } from '../../../functions/aws/ports.ts';
 import { serverlessGrants, toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action } from '../../../functions/engine/model.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
 import { snapshot } from '../../helpers/snapshots.ts';
 
@@ -60,7 +60,7 @@ function clients(): AwsClients {
   };
 }
 
-function remove(ref = toRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
+function remove(ref = toSnapshotRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
   return { type: 'delete', snapshot: ref, findings: ['too-old'], rule: 'retention.manual.maxAgeDays' };
 }
 
@@ -81,7 +81,7 @@ describe('Serverless enforcement', () => {
 
     const result = await ports.revoke({
       type: 'revoke',
-      snapshot: toRef(serverlessSnapshot(['999988887777'])),
+      snapshot: toSnapshotRef(serverlessSnapshot(['999988887777'])),
       account: '999988887777',
       findings: ['unauthorized-grant'],
       rule: 'sharing.allowedAccounts',
@@ -138,7 +138,7 @@ describe('Serverless enforcement', () => {
     const ports = awsPorts(clients(), policy({}), OWNER);
 
     await ports.delete(remove());
-    await ports.delete(remove(toRef(snapshot())));
+    await ports.delete(remove(toSnapshotRef(snapshot())));
 
     expect(serverless).toHaveReceivedCommandExactlyOnceWith(DeleteSnapshotCommand, {
       snapshotName: 'sales-weekly',
