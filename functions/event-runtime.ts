@@ -4,7 +4,8 @@ import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless
 import type { Snapshot } from './engine/model.ts';
 import { mapPool } from './engine/pool.ts';
 import type { InventoryItem, RegionPage } from './engine/ports.ts';
-import { type RunReport, runCompliance } from './engine/run.ts';
+import { runCompliance } from './engine/run.ts';
+import type { RunReport } from './engine/run-report.ts';
 import type { Policy } from './policy/schema.ts';
 import { cutShort, type Runtime, runContext, summarize, withinTime } from './runtime.ts';
 import type { CloudTrailEvent } from './triggers/cloudtrail.ts';

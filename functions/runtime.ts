@@ -4,7 +4,7 @@ import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLim
 import { callerAccount } from './aws/inventory.ts';
 import { awsPorts } from './aws/ports.ts';
 import type { RunContext } from './engine/event-builders.ts';
-import type { RunReport } from './engine/run.ts';
+import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
 

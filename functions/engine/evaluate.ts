@@ -192,3 +192,21 @@ export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Finding
   const waiver = waiverFor(compiled, snapshot, nowMs);
   return waiver === undefined ? found.list : applyWaiver(waiver, found, sharingCount);
 }
+
+/**
+ * The one finding a snapshot another account owns gets: it is shared with this account, so it is
+ * reported, never judged against the policy and never changed.
+ *
+ * @example
+ * foreignOwnerFinding(snapshot); // { kind: 'foreign-owner', severity: 'info', remediation: 'none', rule: '', ... }
+ */
+export function foreignOwnerFinding(snapshot: Snapshot): Finding {
+  return {
+    kind: 'foreign-owner',
+    severity: 'info',
+    snapshot: toSnapshotRef(snapshot),
+    rule: '',
+    message: `owned by account ${snapshot.owner}; shared with this account, so it is reported, never changed`,
+    remediation: 'none',
+  };
+}

@@ -8,6 +8,7 @@ import {
   SCHEMA_VERSION,
 } from './compliance-events.ts';
 import type { ActionResult, Finding, SnapshotRef } from './model.ts';
+import type { InventoryError, Totals } from './run-report.ts';
 
 /** What every event of one run shares. */
 export type RunContext = {
@@ -179,5 +180,45 @@ export function violationEvent(
       (open.length === 0
         ? 'the policy reports this finding; it does not remediate it'
         : remaining.map((f) => f.message).join('; ')),
+  });
+}
+
+/** The event for one safety limit the plan exceeded: it stopped its own kind of action only. */
+export function blastRadiusEvent(ctx: RunContext, region: string, reason: string): ComplianceEvent {
+  return complianceEvent(ctx, DETAIL_TYPES.blastRadius, region, { reason });
+}
+
+/** The event for a region, or one snapshot record in it, that could not be read. */
+export function inventoryFailedEvent(ctx: RunContext, error: InventoryError): ComplianceEvent {
+  return complianceEvent(ctx, DETAIL_TYPES.inventoryFailed, error.region, {
+    reason: error.identifier ? `snapshot ${error.identifier}: ${error.reason}` : error.reason,
+  });
+}
+
+/**
+ * A sweep's last event: what it checked and did, and whether the fleet ended compliant.
+ *
+ * @example
+ * completedEvent(ctx, 'us-east-1', totals, true).detail.reason; // '12 snapshots checked; compliant'
+ */
+export function completedEvent(
+  ctx: RunContext,
+  region: string,
+  totals: Totals,
+  compliant: boolean,
+): ComplianceEvent {
+  const summary = compliant ? 'compliant' : 'violations or failures remain';
+  return complianceEvent(ctx, DETAIL_TYPES.completed, region, {
+    reason: `${totals.snapshots} snapshots checked; ${summary}`,
+    totals: {
+      snapshots: totals.snapshots,
+      foreign: totals.foreign,
+      compliant: totals.compliant,
+      violating: totals.violating,
+      findings: totals.findings,
+      revocations: totals.revocations,
+      deletions: totals.deletions,
+      failures: totals.failures,
+    },
   });
 }

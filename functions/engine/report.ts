@@ -1,6 +1,5 @@
-import { remainingViolations } from './event-builders.ts';
 import { type ActionResult, FINDING_KINDS, type Finding } from './model.ts';
-import type { RunReport, SnapshotEntry } from './run.ts';
+import { type RunReport, type SnapshotEntry, violationCounts } from './run-report.ts';
 import { type Segment, type Style, type TextStyle, wrap } from './text.ts';
 
 export type ReportSource = {
@@ -43,21 +42,6 @@ function counts(record: Record<string, number>): Segment[] {
       { text: `${n} ${OUTCOME_WORDS[outcome] ?? k}`, style: OUTCOME_STYLES[outcome] },
     ];
   });
-}
-
-/**
- * Violating snapshots before and after the run: how many were found, how many the run's actions
- * fixed, how many still violate the policy.
- *
- * @example
- * violationCounts(report); // { found: 1, fixed: 1, remaining: 0 } after one grant was revoked
- */
-export function violationCounts(report: RunReport): { found: number; fixed: number; remaining: number } {
-  const remaining = report.snapshots.filter(
-    (e) => remainingViolations(e.findings, e.results).length > 0,
-  ).length;
-  const found = report.totals.violating;
-  return { found, fixed: Math.max(found - remaining, 0), remaining };
 }
 
 /** "found 1 violation, fixed", "found 8 violations: 5 fixed, 3 remain", "no violations found". */

@@ -1,6 +1,7 @@
 import { merge } from './pool.ts';
 import type { InventoryPort, RegionPage, SweepPorts } from './ports.ts';
-import { type RunOptions, type RunReport, runCompliance } from './run.ts';
+import { type RunOptions, runCompliance } from './run.ts';
+import type { RunReport } from './run-report.ts';
 
 async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
   try {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { RunReport } from '../engine/run.ts';
+import type { RunReport } from '../engine/run-report.ts';
 
 export const SERVICE = 'redshift-snapshot-guard';
 

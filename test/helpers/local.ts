@@ -8,7 +8,7 @@ import {
   type EventDetail,
   EventDetailSchema,
 } from '../../functions/engine/compliance-events.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
