@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
-import { jsonReport, type ReportSource, renderReport } from '../engine/report.ts';
-import { type TextStyle, wrap } from '../engine/text.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
 import { describeIssue } from '../input/issues.ts';
+import { jsonReport, type ReportSource, renderReport } from '../report/table.ts';
+import { type TextStyle, wrap } from '../report/text.ts';
 import { runtimeFor } from '../runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../triggers/cloudtrail.ts';
 import { issueInWords } from './event-words.ts';

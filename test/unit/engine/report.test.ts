@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionResult, Finding, Snapshot } from '../../../functions/engine/model.ts';
 import type { RunPorts } from '../../../functions/engine/ports.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';
 import type { RunReport } from '../../../functions/engine/run-report.ts';
 import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
+import { jsonReport, renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';
 import { type LoadedPolicy, lineOf, parsePolicy } from '../../../functions/policy/load.ts';
+import { jsonReport, renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 /**

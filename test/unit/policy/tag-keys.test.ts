@@ -11,11 +11,11 @@ import type { ComplianceEvent } from '../../../functions/engine/compliance-event
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';
 import { PolicyError } from '../../../functions/errors.ts';
 import { lineOf, parsePolicy } from '../../../functions/policy/load.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
+import { jsonReport, renderReport } from '../../../functions/report/table.ts';
 import { OWNER } from '../../helpers/snapshots.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { type ActionResult, FINDING_KINDS, type Finding } from './model.ts';
-import { type RunReport, type SnapshotEntry, violationCounts } from './run-report.ts';
+import { type ActionResult, FINDING_KINDS, type Finding } from '../engine/model.ts';
+import { type RunReport, type SnapshotEntry, violationCounts } from '../engine/run-report.ts';
 import { type Segment, type Style, type TextStyle, wrap } from './text.ts';
 
 export type ReportSource = {
