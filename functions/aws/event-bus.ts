@@ -28,9 +28,9 @@ function toEntry(event: ComplianceEvent, options: PublishOptions): PutEventsRequ
 }
 
 /**
- * Publishes up to EVENTS_PER_CALL (ten) events in one PutEvents call: the engine's publish port. Entries AWS reports as failed (throttled,
- * internal error) are retried on their own with backoff; what still fails is returned, not thrown,
- * so the caller can count it in the report.
+ * The engine's publish port: up to EVENTS_PER_CALL (ten) events in one PutEvents call. Entries
+ * AWS reports as failed (throttled, internal error) are retried on their own with backoff; what
+ * still fails is returned, not thrown, so the caller can count it in the report.
  */
 export async function putEventsBatch(
   client: EventBridgeClient,

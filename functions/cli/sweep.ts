@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
-import { jsonReport, renderReport } from '../report/table.ts';
+import { jsonReport } from '../report/json.ts';
+import { renderReport } from '../report/table.ts';
 import { runSweep, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';

@@ -30,6 +30,8 @@ const LABEL_WIDTH = 21;
 /** Where a finding's message starts: mark, kind padded to the longest kind, two spaces. */
 const FINDING_INDENT = 27;
 
+type ViolationCounts = ReturnType<typeof violationCounts>;
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function counts(record: Record<string, number>): Segment[] {
@@ -45,7 +47,7 @@ function counts(record: Record<string, number>): Segment[] {
 }
 
 /** "found 1 violation, fixed", "found 8 violations: 5 fixed, 3 remain", "no violations found". */
-function violationWords({ found, fixed, remaining }: ReturnType<typeof violationCounts>): string {
+function violationWords({ found, fixed, remaining }: ViolationCounts): string {
   if (found === 0) return 'no violations found';
   if (remaining === 0)
     return found === 1 ? 'found 1 violation, fixed' : `found ${found} violations, all fixed`;
@@ -53,7 +55,7 @@ function violationWords({ found, fixed, remaining }: ReturnType<typeof violation
   return `found ${plural(found, 'violation')}: ${fixed} fixed, ${remaining} ${remaining === 1 ? 'remains' : 'remain'}`;
 }
 
-function resultLine(report: RunReport, violations: ReturnType<typeof violationCounts>): Segment[] {
+function resultLine(report: RunReport, violations: ViolationCounts): Segment[] {
   const why = [violationWords(violations)];
   if (report.totals.failures > 0) why.push(plural(report.totals.failures, 'failure'));
   if (report.events.failed.length > 0) why.push(`${report.events.failed.length} events not published`);
@@ -125,40 +127,16 @@ function snapshotLines(entry: SnapshotEntry, source: ReportSource, style: TextSt
   return lines;
 }
 
-/**
- * The CLI's table: a summary, then findings grouped by snapshot with what was done about each.
- * Every line fits `style.width` columns (wrapped at spaces, continued under its value), and
- * colour is used only when `style.color` is set.
- *
- * @example
- * process.stdout.write(renderReport(report, { regions: ['us-east-1'] }, { width: 80, color: false }));
- */
-export function renderReport(
-  report: RunReport,
-  source: ReportSource,
-  style: TextStyle = { width: 80, color: false },
-): string {
-  const t = report.totals;
-  const violations = violationCounts(report);
-  // In the model's order, not the order pages happened to arrive in: two runs over one fleet read alike.
-  const kinds = FINDING_KINDS.flatMap((k) => {
-    const n = t.findingsByKind[k];
-    return n ? [[k, n] as const] : [];
-  }).map(
-    ([k, n], i, all): Segment => ({
-      text: `${i === 0 ? ' (' : ' '}${k} ${n}${i === all.length - 1 ? ')' : ','}`,
-      keep: true,
-    }),
-  );
+/** One summary row: the label, then its value wrapped under itself. */
+function row(label: string, value: Segment[], style: TextStyle): string[] {
+  return wrap([{ text: `  ${label}`.padEnd(LABEL_WIDTH) }], value, LABEL_WIDTH, style);
+}
+
+/** The run and the policy it was judged against. */
+function headerLines(report: RunReport, source: ReportSource, style: TextStyle): string[] {
   const mode = report.dryRun ? `${report.mode} (dry run: nothing changed)` : report.mode;
-  const row = (label: string, value: Segment[]) =>
-    wrap([{ text: `  ${label}`.padEnd(LABEL_WIDTH) }], value, LABEL_WIDTH, style);
   const title = report.trigger === 'event' ? 'Event run' : 'Sweep';
-  const fixedWords =
-    violations.found === 0
-      ? ''
-      : ` found: ${violations.fixed} fixed${violations.remaining ? `, ${violations.remaining} ${violations.remaining === 1 ? 'remains' : 'remain'}` : ''}`;
-  const out = [
+  return [
     ...wrap(
       [{ text: title, style: 'bold' }],
       [
@@ -179,121 +157,113 @@ export function renderReport(
       2,
       style,
     ),
-    '',
-    paintLine('Summary', style),
-    ...row('snapshots checked', [
-      {
-        text: `${t.snapshots}${t.foreign ? ` (${t.foreign} owned by other accounts: reported, never changed)` : ''}`,
-      },
-    ]),
-    ...row('compliant', [{ text: `${t.compliant}` }]),
-    ...row('violating', [{ text: `${violations.found}${fixedWords}` }]),
-    ...row('findings', [{ text: `${t.findings}` }, ...kinds]),
-    ...row('revocations', counts(t.revocations)),
-    ...row('deletions', counts(t.deletions)),
-    ...row('failures', [{ text: `${t.failures}`, style: t.failures > 0 ? 'red' : undefined }]),
-    ...row('events published', [
-      { text: `${report.events.published}` },
-      ...(report.events.failed.length
-        ? [{ text: `, ${report.events.failed.length} FAILED`, style: 'red' as const }]
-        : []),
-    ]),
   ];
+}
+
+/**
+ * The findings count by kind, in the model's order, not the order pages happened to arrive in:
+ * two runs over one fleet read alike.
+ */
+function kindSegments(totals: RunReport['totals']): Segment[] {
+  return FINDING_KINDS.flatMap((k) => {
+    const n = totals.findingsByKind[k];
+    return n ? [[k, n] as const] : [];
+  }).map(
+    ([k, n], i, all): Segment => ({
+      text: `${i === 0 ? ' (' : ' '}${k} ${n}${i === all.length - 1 ? ')' : ','}`,
+      keep: true,
+    }),
+  );
+}
+
+/** The counts: what was checked, found, fixed and published. */
+function summaryLines(report: RunReport, violations: ViolationCounts, style: TextStyle): string[] {
+  const t = report.totals;
+  const fixedWords =
+    violations.found === 0
+      ? ''
+      : ` found: ${violations.fixed} fixed${violations.remaining ? `, ${violations.remaining} ${violations.remaining === 1 ? 'remains' : 'remain'}` : ''}`;
+  const foreign = t.foreign ? ` (${t.foreign} owned by other accounts: reported, never changed)` : '';
+  const eventsFailed = report.events.failed.length;
+  return [
+    paintLine('Summary', style),
+    ...row('snapshots checked', [{ text: `${t.snapshots}${foreign}` }], style),
+    ...row('compliant', [{ text: `${t.compliant}` }], style),
+    ...row('violating', [{ text: `${violations.found}${fixedWords}` }], style),
+    ...row('findings', [{ text: `${t.findings}` }, ...kindSegments(t)], style),
+    ...row('revocations', counts(t.revocations), style),
+    ...row('deletions', counts(t.deletions), style),
+    ...row('failures', [{ text: `${t.failures}`, style: t.failures > 0 ? 'red' : undefined }], style),
+    ...row(
+      'events published',
+      [
+        { text: `${report.events.published}` },
+        ...(eventsFailed ? [{ text: `, ${eventsFailed} FAILED`, style: 'red' as const }] : []),
+      ],
+      style,
+    ),
+  ];
+}
+
+/** What stopped the run short of done (limits, time, unreadable inventory), then its result. */
+function outcomeLines(report: RunReport, violations: ViolationCounts, style: TextStyle): string[] {
+  const out: string[] = [];
   if (report.blastRadius) {
     // Each limit stops its own kind of change only: the rest of the run went ahead.
-    out.push(
-      ...row('BLAST RADIUS', [{ text: `not done: ${report.blastRadius.reasons.join('; ')}`, style: 'red' }]),
-    );
+    const reasons = report.blastRadius.reasons.join('; ');
+    out.push(...row('BLAST RADIUS', [{ text: `not done: ${reasons}`, style: 'red' }], style));
   }
-  if (report.truncated)
-    out.push(
-      ...row('TIME RAN OUT', [
-        { text: 'some snapshots or actions were not reached; the next run takes them up', style: 'yellow' },
-      ]),
-    );
+  if (report.truncated) {
+    const text = 'some snapshots or actions were not reached; the next run takes them up';
+    out.push(...row('TIME RAN OUT', [{ text, style: 'yellow' }], style));
+  }
   for (const e of report.inventoryErrors) {
-    out.push(
-      ...row('INVENTORY ERROR', [
-        { text: `${e.region}${e.identifier ? ` ${e.identifier}` : ''}: ${e.reason}`, style: 'red' },
-      ]),
-    );
+    const text = `${e.region}${e.identifier ? ` ${e.identifier}` : ''}: ${e.reason}`;
+    out.push(...row('INVENTORY ERROR', [{ text, style: 'red' }], style));
   }
-  out.push(...row('result', resultLine(report, violations)));
-  if (report.snapshots.length > 0) {
-    out.push('', paintLine('Findings by snapshot', style));
-    // Violations first, then by cluster or namespace and identifier, so a reader's eye lands on what matters.
-    const rank = (e: SnapshotEntry) => (e.findings.some((f) => f.severity === 'violation') ? 0 : 1);
-    const key = (e: SnapshotEntry) => `${e.snapshot.cluster ?? e.snapshot.namespace ?? ''}/${e.snapshot.id}`;
-    const sorted = [...report.snapshots].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
-    for (const entry of sorted) out.push(...snapshotLines(entry, source, style));
-  }
+  out.push(...row('result', resultLine(report, violations), style));
+  return out;
+}
+
+/**
+ * Each snapshot's findings and what was done about them: violations first, then by cluster or
+ * namespace and identifier, so a reader's eye lands on what matters.
+ */
+function findingsLines(report: RunReport, source: ReportSource, style: TextStyle): string[] {
+  if (report.snapshots.length === 0) return [];
+  const rank = (e: SnapshotEntry) => (e.findings.some((f) => f.severity === 'violation') ? 0 : 1);
+  const key = (e: SnapshotEntry) => `${e.snapshot.cluster ?? e.snapshot.namespace ?? ''}/${e.snapshot.id}`;
+  const sorted = [...report.snapshots].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
+  return [
+    '',
+    paintLine('Findings by snapshot', style),
+    ...sorted.flatMap((e) => snapshotLines(e, source, style)),
+  ];
+}
+
+/**
+ * The CLI's table: a summary, then findings grouped by snapshot with what was done about each.
+ * Every line fits `style.width` columns (wrapped at spaces, continued under its value), and
+ * colour is used only when `style.color` is set.
+ *
+ * @example
+ * process.stdout.write(renderReport(report, { regions: ['us-east-1'] }, { width: 80, color: false }));
+ */
+export function renderReport(
+  report: RunReport,
+  source: ReportSource,
+  style: TextStyle = { width: 80, color: false },
+): string {
+  const violations = violationCounts(report);
+  const out = [
+    ...headerLines(report, source, style),
+    '',
+    ...summaryLines(report, violations, style),
+    ...outcomeLines(report, violations, style),
+    ...findingsLines(report, source, style),
+  ];
   return `${out.join('\n')}\n`;
 }
 
 const paintLine = (text: string, style: TextStyle) =>
   wrap([], [{ text, style: 'bold' }], 0, style).join('\n');
-
-/**
- * The CLI's `--json` document: one object a pipeline can store or diff. Findings and actions are
- * flattened, each carrying its snapshot's identifier and ARN.
- *
- * @example
- * jsonReport(report, source).compliant // true when nothing is left to fix
- */
-export function jsonReport(report: RunReport, source: ReportSource) {
-  const violations = violationCounts(report);
-  const findings = report.snapshots.flatMap((entry) =>
-    entry.findings.map((f) => ({
-      snapshot: entry.snapshot.id,
-      arn: entry.snapshot.arn,
-      region: entry.snapshot.region,
-      kind: f.kind,
-      severity: f.severity,
-      account: f.account,
-      rule: f.rule,
-      line: f.rule ? source.locate?.(f.rule) : undefined,
-      message: f.message,
-      remediation: f.remediation,
-    })),
-  );
-  const actions = report.snapshots.flatMap((entry) =>
-    entry.results.map((r) => ({
-      type: r.type,
-      snapshot: entry.snapshot.id,
-      arn: entry.snapshot.arn,
-      region: entry.snapshot.region,
-      account: r.type === 'revoke' ? r.account : undefined,
-      purpose: r.type === 'revoke' ? r.purpose : undefined,
-      rule: r.rule,
-      outcome: r.outcome,
-      reason: r.reason,
-      attempts: r.attempts,
-      restored: r.restored,
-      notRestored: r.notRestored,
-    })),
-  );
-  return {
-    runId: report.runId,
-    trigger: report.trigger,
-    account: report.account,
-    mode: report.mode,
-    dryRun: report.dryRun,
-    startedAt: report.startedAt,
-    policy: { path: source.policyFile, sha256: source.policySha256 },
-    regions: source.regions,
-    /** The fleet ended the run compliant: nothing left to fix, nothing failed. */
-    compliant: report.compliant,
-    summary: {
-      ...report.totals,
-      /** Violating snapshots the run's actions fixed, and those that still violate the policy. */
-      fixed: violations.fixed,
-      remaining: violations.remaining,
-      blastRadius: report.blastRadius,
-      truncated: report.truncated,
-      inventoryErrors: report.inventoryErrors,
-    },
-    findings,
-    actions,
-    events: report.events,
-  };
-}

@@ -5,7 +5,8 @@ import { runCompliance } from '../../../functions/engine/run.ts';
 import type { RunReport } from '../../../functions/engine/run-report.ts';
 import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
-import { jsonReport, renderReport } from '../../../functions/report/table.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');

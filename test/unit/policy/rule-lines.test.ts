@@ -3,7 +3,8 @@ import type { ComplianceEvent } from '../../../functions/engine/compliance-event
 import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
 import { runCompliance } from '../../../functions/engine/run.ts';
 import { type LoadedPolicy, lineOf, parsePolicy } from '../../../functions/policy/load.ts';
-import { jsonReport, renderReport } from '../../../functions/report/table.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 /**

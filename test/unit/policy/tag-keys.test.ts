@@ -15,7 +15,8 @@ import { runCompliance } from '../../../functions/engine/run.ts';
 import { PolicyError } from '../../../functions/errors.ts';
 import { lineOf, parsePolicy } from '../../../functions/policy/load.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
-import { jsonReport, renderReport } from '../../../functions/report/table.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER } from '../../helpers/snapshots.ts';
 
 /**
