@@ -1,5 +1,12 @@
 import { type Policy, SUPPORT_ACCOUNT } from '../policy/schema.ts';
-import { type CompiledPolicy, compiledPolicy, DAY_MS, matches, type Scope, type Waiver } from './compile.ts';
+import {
+  type CompiledExemption,
+  type CompiledPolicy,
+  compiledPolicy,
+  DAY_MS,
+  matches,
+  type Scope,
+} from './compile.ts';
 import type { Finding, FindingKind, Snapshot, SnapshotRef } from './model.ts';
 import { toSnapshotRef } from './snapshot-ref.ts';
 
@@ -136,36 +143,45 @@ function retentionFindings(
   return found;
 }
 
-function waiverFor(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: number): Waiver | undefined {
-  for (const waiver of compiled.waivers) {
-    if (nowMs < waiver.endsAt && matches(waiver.criteria, snapshot)) return waiver;
+function exemptionFor(
+  compiled: CompiledPolicy,
+  snapshot: Snapshot,
+  nowMs: number,
+): CompiledExemption | undefined {
+  for (const exemption of compiled.exemptions) {
+    if (nowMs < exemption.endsAt && matches(exemption.criteria, snapshot)) return exemption;
   }
   return undefined;
 }
 
-function exempted(waiver: Waiver, ref: SnapshotRef, covered: readonly Finding[], area: string): Finding {
+function exemptedFinding(
+  exemption: CompiledExemption,
+  ref: SnapshotRef,
+  covered: readonly Finding[],
+  area: string,
+): Finding {
   const kinds = [...new Set(covered.map((f) => f.kind))].join(', ');
   return {
     kind: 'exempted',
     severity: 'info',
     snapshot: ref,
-    rule: waiver.path,
-    message: `${area} findings (${kinds}) are waived until ${waiver.until}: ${waiver.reason}`,
+    rule: exemption.path,
+    message: `${area} findings (${kinds}) are exempt until ${exemption.until}: ${exemption.reason}`,
     remediation: 'none',
   };
 }
 
 /** Replaces the findings an applicable exemption covers by one `exempted` finding per area. */
-function applyWaiver(waiver: Waiver, found: Found, sharingCount: number): Finding[] {
+function applyExemption(exemption: CompiledExemption, found: Found, sharingCount: number): Finding[] {
   const sharing = found.list.slice(0, sharingCount);
   const retention = found.list.slice(sharingCount);
   const out: Finding[] = [];
   if (sharing.length > 0) {
-    if (waiver.sharing) out.push(exempted(waiver, found.ref, sharing, 'sharing'));
+    if (exemption.sharing) out.push(exemptedFinding(exemption, found.ref, sharing, 'sharing'));
     else out.push(...sharing);
   }
   if (retention.length > 0) {
-    if (waiver.retention) out.push(exempted(waiver, found.ref, retention, 'retention'));
+    if (exemption.retention) out.push(exemptedFinding(exemption, found.ref, retention, 'retention'));
     else out.push(...retention);
   }
   return out;
@@ -173,7 +189,7 @@ function applyWaiver(waiver: Waiver, found: Found, sharingCount: number): Findin
 
 /**
  * Judges one snapshot against a policy: who may restore it (the first matching sharing rule,
- * else the global settings) and how long it may live, minus what an exemption waives. Pure: the
+ * else the global settings) and how long it may live, minus what an exemption lifts. Pure: the
  * only clock is `now`. A compliant snapshot gets a shared, frozen empty array: copy before pushing.
  *
  * @example
@@ -189,8 +205,8 @@ export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Finding
   const sharingCount = sharing?.list.length ?? 0;
   const found = retentionFindings(compiled, snapshot, nowMs, sharing);
   if (found === undefined) return NO_FINDINGS;
-  const waiver = waiverFor(compiled, snapshot, nowMs);
-  return waiver === undefined ? found.list : applyWaiver(waiver, found, sharingCount);
+  const exemption = exemptionFor(compiled, snapshot, nowMs);
+  return exemption === undefined ? found.list : applyExemption(exemption, found, sharingCount);
 }
 
 /**
