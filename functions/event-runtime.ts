@@ -41,7 +41,8 @@ export type SnapshotEventResult = {
 /** Describes at most this many snapshots at once (only batch calls name more than one). */
 const DESCRIBE_CONCURRENCY = 4;
 
-function label(address: SnapshotAddress): string {
+/** How a report names the snapshot an address points at. */
+function addressLabel(address: SnapshotAddress): string {
   if ('arn' in address) return address.arn;
   if ('snapshotName' in address) return address.snapshotName;
   return address.cluster ? `${address.cluster}/${address.id}` : address.id;
@@ -52,7 +53,7 @@ function label(address: SnapshotAddress): string {
  * them. Looked up among `account`'s own snapshots: a snapshot shared in from elsewhere under the
  * same name must not stand in for ours (a Serverless name is already the caller's by default).
  */
-function current(rt: Runtime, region: string, account: string, address: SnapshotAddress) {
+function readSnapshot(rt: Runtime, region: string, account: string, address: SnapshotAddress) {
   if ('snapshotName' in address || ('arn' in address && isServerlessSnapshotArn(address.arn))) {
     const options = tagOptions(rt.loaded.policy, account);
     return getServerlessSnapshot(rt.clients.serverless(region), region, address, options);
@@ -75,26 +76,28 @@ function regionOf(address: SnapshotAddress, eventRegion: string): string {
   return 'arn' in address ? (address.arn.split(':')[3] ?? '') : eventRegion;
 }
 
-async function* onePage(page: RegionPage | undefined): AsyncGenerator<RegionPage> {
+/** The inventory of an event run: at most one page, of the snapshots the event names. */
+async function* pageOf(page: RegionPage | undefined): AsyncGenerator<RegionPage> {
   if (page) yield page;
 }
 
-type Lookup = { item?: InventoryItem; gone?: string; ignored?: string };
+/** What reading one snapshot an event names came to: an inventory item, or why there is none. */
+type NamedSnapshot = { item?: InventoryItem; gone?: string; ignored?: string };
 
 /** One read per address (DescribeClusterSnapshots or GetSnapshot): decisions rest on it, not the event. */
-async function lookUp(
+async function readNamedSnapshot(
   rt: Runtime,
   region: string,
   account: string,
   address: SnapshotAddress,
-): Promise<Lookup> {
+): Promise<NamedSnapshot> {
   let snapshot: Snapshot | undefined;
   try {
-    snapshot = await current(rt, region, account, address);
+    snapshot = await readSnapshot(rt, region, account, address);
   } catch (error) {
-    return { item: { error: error as Error, identifier: label(address) } };
+    return { item: { error: error as Error, identifier: addressLabel(address) } };
   }
-  if (!snapshot) return { gone: label(address) };
+  if (!snapshot) return { gone: addressLabel(address) };
   if (snapshot.owner !== account) {
     return { ignored: `snapshot ${snapshot.arn} is owned by account ${snapshot.owner}; it is never changed` };
   }
@@ -134,7 +137,7 @@ export async function runSnapshotEvent(
     .filter((a) => !addresses.includes(a))
     .map(
       (a) =>
-        `snapshot ${label(a)} is in ${regionOf(a, region)}, outside the scope of an event from ${region}`,
+        `snapshot ${addressLabel(a)} is in ${regionOf(a, region)}, outside the scope of an event from ${region}`,
     );
   if (!ignored && addresses.length === 0 && outside.length > 0) ignored = outside.join('; ');
   const { value, cut } = await withinTime(request, EVENT_RESERVE_MS, async () => {
@@ -145,11 +148,11 @@ export async function runSnapshotEvent(
       ignored = `the call was made in account ${detail.recipientAccountId}; this function guards ${account}`;
     }
     const lookups = await mapPool(ignored ? [] : addresses, DESCRIBE_CONCURRENCY, (a) =>
-      lookUp(rt, region, account, a),
+      readNamedSnapshot(rt, region, account, a),
     );
     const items = lookups.flatMap((l) => (l.item ? [l.item] : []));
     const report = await runCompliance(
-      onePage(items.length > 0 ? { region, items } : undefined),
+      pageOf(items.length > 0 ? { region, items } : undefined),
       {
         ...runContext(rt, account, { ...request, trigger: 'event', triggerEventId: detail.eventID }),
         reserveMs: EVENT_RESERVE_MS,

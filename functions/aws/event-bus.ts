@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { ComplianceEvent } from '../engine/compliance-events.ts';
 import type { PublishResult } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
 
 export type PublishOptions = {
   busName: string;
@@ -52,8 +53,7 @@ export async function putEventsBatch(
         return entry.ErrorCode ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}` : undefined;
       });
     } catch (error) {
-      const err = error as Error;
-      reasons = pending.map(() => `${err.name}: ${err.message}`);
+      reasons = pending.map(() => errorText(error));
     }
     const next: ComplianceEvent[] = [];
     pending.forEach((event, i) => {

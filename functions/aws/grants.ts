@@ -9,6 +9,7 @@ import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/c
 import { z } from 'zod';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
 import type { CallResult, Delete, Revoke } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
 import { describeIssue } from '../input/issues.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 
@@ -73,20 +74,19 @@ function attemptsOf(value: unknown): number | undefined {
   return (value as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
 }
 
-const said = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
-
 function answerIssue(error: z.ZodError): string {
   const { path, message } = describeIssue(error, '(answer)');
   return `${path}: ${message}`;
 }
 
-async function settle(type: Action['type'], call: () => Promise<unknown>): Promise<CallResult> {
+/** Runs one AWS call and says what it came to: done, already done (see ALREADY_DONE), or failed with why. */
+async function callResult(type: Action['type'], call: () => Promise<unknown>): Promise<CallResult> {
   try {
     const out = await call();
     return { outcome: 'applied', attempts: attemptsOf(out) };
   } catch (error) {
     const outcome = ALREADY_DONE[type].has((error as Error).name) ? 'already-done' : 'failed';
-    return { outcome, reason: said(error), attempts: attemptsOf(error) };
+    return { outcome, reason: errorText(error), attempts: attemptsOf(error) };
   }
 }
 
@@ -146,7 +146,7 @@ async function confirmByReading(
   } catch (error) {
     return {
       outcome: 'failed',
-      reason: `${want.step}, unconfirmed: reading the snapshot back failed (${said(error)})`,
+      reason: `${want.step}, unconfirmed: reading the snapshot back failed (${errorText(error)})`,
       attempts,
     };
   }
@@ -186,18 +186,18 @@ export async function revokeGrant(
   } catch (error) {
     const attempts = attemptsOf(error);
     if (!ALREADY_DONE.revoke.has((error as Error).name)) {
-      return { outcome: 'failed', reason: said(error), attempts };
+      return { outcome: 'failed', reason: errorText(error), attempts };
     }
-    if (!serverless) return { outcome: 'already-done', reason: said(error), attempts };
+    if (!serverless) return { outcome: 'already-done', reason: errorText(error), attempts };
     return confirmByReading(
       readGrants,
       action,
       {
         present: false,
         outcome: 'already-done',
-        reason: said(error),
+        reason: errorText(error),
         step: `revoke answered ${(error as Error).name}`,
-        mismatch: `revoke not applied, access remains: RevokeSnapshotAccess answered ${said(error)}, but GetSnapshot still lists account ${action.account}`,
+        mismatch: `revoke not applied, access remains: RevokeSnapshotAccess answered ${errorText(error)}, but GetSnapshot still lists account ${action.account}`,
       },
       attempts,
     );
@@ -253,12 +253,13 @@ export async function restoreGrant(
     );
   } catch (error) {
     if ((error as Error).name !== 'AuthorizationAlreadyExistsFault') {
-      return { outcome: 'failed', reason: said(error), attempts: attemptsOf(error) };
+      return { outcome: 'failed', reason: errorText(error), attempts: attemptsOf(error) };
     }
-    if (!serverless) return { outcome: 'already-done', reason: said(error), attempts: attemptsOf(error) };
+    if (!serverless)
+      return { outcome: 'already-done', reason: errorText(error), attempts: attemptsOf(error) };
     out = error;
     outcome = 'already-done';
-    reason = said(error);
+    reason = errorText(error);
   }
   const attempts = attemptsOf(out);
   if (serverless) {
@@ -301,7 +302,7 @@ export async function deleteClusterSnapshot(client: RedshiftClient, action: Dele
     );
   } catch (error) {
     const outcome = ALREADY_DONE.delete.has((error as Error).name) ? 'already-done' : 'failed';
-    return { outcome, reason: said(error), attempts: attemptsOf(error) };
+    return { outcome, reason: errorText(error), attempts: attemptsOf(error) };
   }
   const attempts = attemptsOf(out);
   const parsed = DeleteAnswerSchema.safeParse(out);
@@ -335,5 +336,7 @@ export function deleteServerlessSnapshot(
   client: RedshiftServerlessClient,
   action: Delete,
 ): Promise<CallResult> {
-  return settle('delete', () => client.send(new DeleteSnapshotCommand({ snapshotName: action.snapshot.id })));
+  return callResult('delete', () =>
+    client.send(new DeleteSnapshotCommand({ snapshotName: action.snapshot.id })),
+  );
 }

@@ -32,7 +32,7 @@ export function clusterSnapshotArn(region: string, owner: string, cluster: strin
  * A mapped record checked against the model before the engine sees it: one without an
  * identifier, owner or type cannot be judged safely, so it is refused with the reason.
  */
-export function judgeable(candidate: unknown, api: string, name: string): Snapshot {
+export function validateSnapshot(candidate: unknown, api: string, name: string): Snapshot {
   const parsed = SnapshotSchema.safeParse(candidate);
   if (parsed.success) return parsed.data;
   const { path, message } = describeIssue(parsed.error, '(record)');
@@ -73,7 +73,7 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
     grants,
     tags,
   };
-  return judgeable(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
+  return validateSnapshot(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { InventoryItem, SweepPorts } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
 import { putEventsBatch } from './event-bus.ts';
@@ -40,7 +41,7 @@ export function tagOptions(policy: Policy, account: string): TagOptions {
  * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
  * a permission not yet deployed) must not hide the other: the failure is raised after both.
  */
-async function* bothKinds(
+async function* bothSnapshotKinds(
   kinds: Array<() => AsyncIterable<InventoryItem[]>>,
 ): AsyncGenerator<InventoryItem[]> {
   const failures: Error[] = [];
@@ -52,7 +53,7 @@ async function* bothKinds(
     }
   }
   const [first, second] = failures;
-  if (first && second) throw new Error(`${first.name}: ${first.message}; ${second.name}: ${second.message}`);
+  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
   if (first) throw first;
 }
 
@@ -73,7 +74,7 @@ export function awsPorts(clients: AwsClients, policy: Policy, account: string): 
       serverlessGrants(clients.serverless(region), arn);
   return {
     inventory: (region) =>
-      bothKinds([
+      bothSnapshotKinds([
         () => listSnapshots(clients.redshift(region), region),
         () => listServerlessSnapshots(clients.serverless(region), region, tags),
       ]),

@@ -39,7 +39,7 @@ async function readEvent(file: string): Promise<CloudTrailEvent | string> {
 }
 
 /** The sweep's table or JSON document, headed by the event and what was left alone. */
-function print(
+function printEventRun(
   result: SnapshotEventResult,
   source: ReportSource,
   json: boolean,
@@ -94,7 +94,7 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
     // deployed function's own region would be.
     const result = await runSnapshotEvent(rt, event, { dryRun: opts.dryRun, regions: choice.regions });
     const source = reportSource(loaded, [event.detail.awsRegion]);
-    print(result, source, opts.json, textStyle(io, opts.color), io);
+    printEventRun(result, source, opts.json, textStyle(io, opts.color), io);
     return result.report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
     return reportRunError(error, io, choice.home);

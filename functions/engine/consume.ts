@@ -1,3 +1,4 @@
+import { errorText } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import { evaluate, foreignOwnerFinding } from './evaluate.ts';
 import type { Action, Snapshot } from './model.ts';
@@ -34,8 +35,6 @@ export type ConsumeOptions = {
   /** Called after each page with the snapshots read so far (the CLI's progress line). */
   onProgress?: (snapshotsRead: number) => void;
 };
-
-const errorText = (error: Error) => `${error.name}: ${error.message}`;
 
 /**
  * Reads the inventory page by page, judging each snapshot as its page arrives and planning what

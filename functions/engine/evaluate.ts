@@ -70,7 +70,7 @@ function grantProblem(scope: Scope, snapshot: Snapshot, account: string, nowMs: 
 /** The findings so far and the one ref they share; created with the first finding only. */
 type Found = { ref: SnapshotRef; list: Finding[] };
 
-function add(
+function addFinding(
   found: Found | undefined,
   snapshot: Snapshot,
   problem: Problem,
@@ -101,7 +101,7 @@ function sharingFindings(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: nu
     const problem = grantProblem(scope, snapshot, account, nowMs);
     // The duplicate check runs only for a problem, keeping compliant snapshots linear.
     if (problem === undefined || grants.indexOf(account) < i) continue;
-    found = add(found, snapshot, problem, 'revoke', account);
+    found = addFinding(found, snapshot, problem, 'revoke', account);
   }
   return found;
 }
@@ -122,10 +122,10 @@ function retentionFindings(
     const rule = 'retention.manual.maxRetentionDays';
     if (days === -1) {
       const message = `kept indefinitely (retention -1); the policy allows at most ${max} days`;
-      found = add(found, snapshot, { kind: 'retention-indefinite', rule, message }, 'none');
+      found = addFinding(found, snapshot, { kind: 'retention-indefinite', rule, message }, 'none');
     } else if (days > max) {
       const message = `retention is ${days} days; the policy allows at most ${max}`;
-      found = add(found, snapshot, { kind: 'retention-too-long', rule, message }, 'none');
+      found = addFinding(found, snapshot, { kind: 'retention-too-long', rule, message }, 'none');
     }
   }
   const maxAge = manual ? compiled.manualMaxAgeDays : compiled.automatedMaxAgeDays;
@@ -137,7 +137,7 @@ function retentionFindings(
       const message = `created ${Math.floor(age / DAY_MS)} days ago; the policy allows ${maxAge}`;
       // Automated snapshots are removed on Redshift's own schedule and cannot be deleted through the API.
       const remediation = manual && compiled.deleteTooOld ? 'delete' : 'none';
-      found = add(found, snapshot, { kind: 'too-old', rule, message }, remediation);
+      found = addFinding(found, snapshot, { kind: 'too-old', rule, message }, remediation);
     }
   }
   return found;

@@ -1,3 +1,4 @@
+import { errorText } from '../errors.ts';
 import type { ComplianceEvent } from './compliance-events.ts';
 import { EVENTS_PER_CALL, type PublishPort, type PublishResult } from './ports.ts';
 
@@ -16,7 +17,7 @@ export function eventPublisher(publish: PublishPort, concurrency: number) {
     try {
       result = await publish(batch);
     } catch (error) {
-      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      const reason = errorText(error);
       result = { published: 0, failed: batch.map((event) => ({ event, reason })) };
     }
     totals.published += result.published;

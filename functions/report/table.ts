@@ -34,7 +34,7 @@ type ViolationCounts = ReturnType<typeof violationCounts>;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function counts(record: Record<string, number>): Segment[] {
+function outcomeCounts(record: Record<string, number>): Segment[] {
   const entries = Object.entries(record);
   if (entries.length === 0) return [{ text: '0' }];
   return entries.flatMap(([k, n], i) => {
@@ -186,13 +186,13 @@ function summaryLines(report: RunReport, violations: ViolationCounts, style: Tex
   const foreign = t.foreign ? ` (${t.foreign} owned by other accounts: reported, never changed)` : '';
   const eventsFailed = report.events.failed.length;
   return [
-    paintLine('Summary', style),
+    boldLine('Summary', style),
     ...row('snapshots checked', [{ text: `${t.snapshots}${foreign}` }], style),
     ...row('compliant', [{ text: `${t.compliant}` }], style),
     ...row('violating', [{ text: `${violations.found}${fixedWords}` }], style),
     ...row('findings', [{ text: `${t.findings}` }, ...kindSegments(t)], style),
-    ...row('revocations', counts(t.revocations), style),
-    ...row('deletions', counts(t.deletions), style),
+    ...row('revocations', outcomeCounts(t.revocations), style),
+    ...row('deletions', outcomeCounts(t.deletions), style),
     ...row('failures', [{ text: `${t.failures}`, style: t.failures > 0 ? 'red' : undefined }], style),
     ...row(
       'events published',
@@ -236,7 +236,7 @@ function findingsLines(report: RunReport, source: ReportSource, style: TextStyle
   const sorted = [...report.snapshots].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
   return [
     '',
-    paintLine('Findings by snapshot', style),
+    boldLine('Findings by snapshot', style),
     ...sorted.flatMap((e) => snapshotLines(e, source, style)),
   ];
 }
@@ -265,5 +265,4 @@ export function renderReport(
   return `${out.join('\n')}\n`;
 }
 
-const paintLine = (text: string, style: TextStyle) =>
-  wrap([], [{ text, style: 'bold' }], 0, style).join('\n');
+const boldLine = (text: string, style: TextStyle) => wrap([], [{ text, style: 'bold' }], 0, style).join('\n');
