@@ -1,5 +1,5 @@
+import { awsPorts, tagOptions } from './aws/adapters.ts';
 import { describeSnapshot, type SnapshotAddress } from './aws/inventory.ts';
-import { awsPorts, tagOptions } from './aws/ports.ts';
 import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless.ts';
 import type { Snapshot } from './engine/model.ts';
 import { mapPool } from './engine/pool.ts';

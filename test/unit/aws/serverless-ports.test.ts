@@ -14,13 +14,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { awsPorts, policyMatchesTags } from '../../../functions/aws/adapters.ts';
 import type { AwsClients } from '../../../functions/aws/clients.ts';
 import {
   deleteServerlessSnapshot,
   IAM_ACTIONS,
   INVENTORY_IAM_ACTIONS,
 } from '../../../functions/aws/grants.ts';
-import { awsPorts, policyMatchesTags } from '../../../functions/aws/ports.ts';
 import { serverlessGrants, toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action } from '../../../functions/engine/model.ts';
