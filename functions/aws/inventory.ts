@@ -103,13 +103,15 @@ export type ClusterSnapshotAddress = { arn: string } | { id: string; cluster?: s
 export type SnapshotAddress = ClusterSnapshotAddress | { snapshotName: string };
 
 /**
- * The current state of one snapshot (one DescribeClusterSnapshots call), or `undefined` when it no
- * longer exists. The event path decides on this, never on the event's own copy. An identifier is
- * unique only within its owner's snapshots: with `owner`, a snapshot another account shares under
- * the same name (and cluster name) is not looked at. An ARN names its owner already.
+ * The current state of one snapshot, or `undefined` when it no longer exists (or this account
+ * cannot see it). The event path decides on this, never on the event's own copy. An identifier is
+ * unique only within its owner's snapshots: `owner`'s own snapshot wins over one another account
+ * shares under the same name (and cluster name); the shared one comes back only when `owner` has
+ * none, for the run to report as foreign-owner, as a sweep does. An ARN names its owner already.
+ * One DescribeClusterSnapshots call, unless more snapshots share the name than fit on a page.
  *
  * @example
- * await describeSnapshot(client, 'us-east-1', { id: 'nightly' }, '123456789012'); // ours, or undefined
+ * await describeSnapshot(client, 'us-east-1', { id: 'nightly' }, '123456789012'); // ours, else one shared with us
  */
 export async function describeSnapshot(
   client: RedshiftClient,
@@ -120,15 +122,24 @@ export async function describeSnapshot(
   const input: DescribeClusterSnapshotsMessage =
     'arn' in address
       ? { SnapshotArn: address.arn }
-      : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster, OwnerAccount: owner };
+      : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster };
+  let shared: SdkSnapshot | undefined;
+  let marker: string | undefined;
   try {
-    const out = await client.send(new DescribeClusterSnapshotsCommand(input));
-    const raw = out.Snapshots?.[0];
-    return raw ? toSnapshot(raw, region) : undefined;
+    do {
+      const page = { ...input, ...(marker ? { Marker: marker } : {}) };
+      const out = await client.send(new DescribeClusterSnapshotsCommand(page));
+      const records = out.Snapshots ?? [];
+      const own = records.find((r) => owner === undefined || r.OwnerAccount === owner);
+      if (own) return toSnapshot(own, region);
+      shared ??= records[0];
+      marker = out.Marker;
+    } while (marker);
   } catch (error) {
     if ((error as Error).name === 'ClusterSnapshotNotFoundFault') return undefined;
     throw error;
   }
+  return shared && toSnapshot(shared, region);
 }
 
 /** The account the credentials belong to: the only owner whose snapshots the product may change. */

@@ -74,10 +74,9 @@ describe('snapshotTargets', () => {
     });
   });
 
-  it('never touches a snapshot an ARN places in another account', () => {
+  it('passes on a snapshot an ARN places in another account: the run reports it as foreign-owner', () => {
     expect(snapshotTargets(detail('authorize-snapshot-access-foreign-arn'))).toEqual({
-      ignored:
-        'snapshot arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly is owned by another account (444455556666); it is never changed',
+      addresses: [{ arn: 'arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly' }],
     });
   });
 
