@@ -1,5 +1,5 @@
 import { PAGE_SIZE } from '../functions/aws/inventory.ts';
-import { EVENTS_PER_CALL } from '../functions/engine/sink.ts';
+import { EVENTS_PER_CALL } from '../functions/engine/ports.ts';
 
 /** The calls DESIGN.md holds the product to, by action name as the stand-in counts them. */
 export const COUNTED_ACTIONS = [

@@ -3,6 +3,17 @@
  * survive bundling) and keeps the underlying `cause`.
  */
 
+/**
+ * An error as a reason in a report or an event: its name, which says what kind of failure it is
+ * (`ThrottlingException`, `TimeUpError`), then its message.
+ *
+ * @example
+ * errorText(new TimeUpError('time ran out')); // 'TimeUpError: time ran out'
+ */
+export function errorText(error: unknown): string {
+  return `${(error as Error).name}: ${(error as Error).message}`;
+}
+
 /** One problem found in a policy file, located as `file:line:col path: message`. */
 export type PolicyIssue = {
   file: string;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { awsPorts } from './aws/adapters.ts';
 import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
-import { awsPorts } from './aws/ports.ts';
-import type { RunContext } from './engine/detail.ts';
-import type { RunReport } from './engine/run.ts';
+import type { RunContext } from './engine/event-builders.ts';
+import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
 

@@ -1,8 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { EVENT_RESERVE_MS, runSnapshotEvent, summarizeEvent } from './event-runtime.ts';
-import { CloudTrailEventSchema } from './events/cloudtrail.ts';
-import { observability, recordMetrics, withStack } from './middleware/stack.ts';
+import { lambdaHandler } from './lambda/middleware.ts';
+import { observability, recordMetrics } from './lambda/observability.ts';
 import { lazyRuntime } from './runtime.ts';
+import { CloudTrailEventSchema } from './triggers/cloudtrail.ts';
 
 const obs = observability();
 const runtime = lazyRuntime(EVENT_RESERVE_MS);
@@ -12,7 +13,7 @@ const runtime = lazyRuntime(EVENT_RESERVE_MS);
  * current state. Policy and clients are built on the first call; every AWS call is bound by the
  * time the invocation has left.
  */
-export const handler = withStack(CloudTrailEventSchema, obs, async (event, context: Context, signal) => {
+export const handler = lambdaHandler(CloudTrailEventSchema, obs, async (event, context: Context, signal) => {
   obs.logger.appendKeys({ eventName: event.detail.eventName, eventId: event.detail.eventID });
   const result = await runSnapshotEvent(await runtime(context.getRemainingTimeInMillis()), event, {
     remainingMs: () => context.getRemainingTimeInMillis(),

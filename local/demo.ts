@@ -2,9 +2,9 @@ import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { createClients } from '../functions/aws/clients.ts';
 import { processIo } from '../functions/cli/io.ts';
 import { textStyle } from '../functions/cli/run-flags.ts';
-import { renderReport } from '../functions/engine/report.ts';
-import { wrap } from '../functions/engine/text.ts';
 import { lineOf, loadPolicy } from '../functions/policy/load.ts';
+import { renderReport } from '../functions/report/table.ts';
+import { wrap } from '../functions/report/text.ts';
 import { runSweep, runtimeFor } from '../functions/runtime.ts';
 import { startLocalAws } from './server.ts';
 

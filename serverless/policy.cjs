@@ -34,7 +34,7 @@ const { pathToFileURL } = require('node:url');
 
 const LOADER = 'functions/policy/load.ts';
 /** Where the adapters decide whether Redshift Serverless tags are read (`policyMatchesTags`). */
-const PORTS = 'functions/aws/ports.ts';
+const PORTS = 'functions/aws/adapters.ts';
 
 /** Policy errors already printed in full (osls may build the plugin more than once per command). */
 const reported = new Set();

@@ -8,19 +8,10 @@ import {
 import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { z } from 'zod';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
+import type { CallResult, Delete, Revoke } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
+import { describeIssue } from '../input/issues.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
-
-/** What one enforcement call came to, in the engine's words. */
-export type CallResult = {
-  outcome: Outcome;
-  reason?: string;
-  attempts?: number;
-  /** AWS's answer shows nothing changed: a refusal of the only attempt, or the grant seen in place. */
-  unchanged?: true;
-};
-
-type Revoke = Extract<Action, { type: 'revoke' }>;
-type Delete = Extract<Action, { type: 'delete' }>;
 
 /**
  * Reads back who may restore a Redshift Serverless snapshot (one GetSnapshot): `undefined` when
@@ -83,8 +74,6 @@ function attemptsOf(value: unknown): number | undefined {
   return (value as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
 }
 
-const said = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
-
 /**
  * Whether an error is AWS refusing the call outright: a client fault answered to the only attempt.
  * A time-out, a lost connection, a 5xx or a retry leaves open whether an earlier attempt landed.
@@ -96,18 +85,19 @@ function refused(error: unknown): boolean {
   );
 }
 
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.')}: ${issue?.message}`;
+function answerIssue(error: z.ZodError): string {
+  const { path, message } = describeIssue(error, '(answer)');
+  return `${path}: ${message}`;
 }
 
-async function settle(type: Action['type'], call: () => Promise<unknown>): Promise<CallResult> {
+/** Runs one AWS call and says what it came to: done, already done (see ALREADY_DONE), or failed with why. */
+async function callResult(type: Action['type'], call: () => Promise<unknown>): Promise<CallResult> {
   try {
     const out = await call();
     return { outcome: 'applied', attempts: attemptsOf(out) };
   } catch (error) {
     const outcome = ALREADY_DONE[type].has((error as Error).name) ? 'already-done' : 'failed';
-    return { outcome, reason: said(error), attempts: attemptsOf(error) };
+    return { outcome, reason: errorText(error), attempts: attemptsOf(error) };
   }
 }
 
@@ -126,8 +116,7 @@ function addressOf(
  */
 function accountsInAnswer(out: unknown, action: Revoke, call: string): string[] | string {
   const parsed = SharingAnswerSchema.safeParse(out);
-  if (!parsed.success)
-    return `${call} answered without the snapshot's grants (${describeIssue(parsed.error)})`;
+  if (!parsed.success) return `${call} answered without the snapshot's grants (${answerIssue(parsed.error)})`;
   const snapshot = parsed.data.Snapshot;
   if (snapshot.SnapshotIdentifier !== action.snapshot.id) {
     return `${call} answered about snapshot ${snapshot.SnapshotIdentifier}, not ${action.snapshot.id}`;
@@ -168,7 +157,7 @@ async function confirmByReading(
   } catch (error) {
     return {
       outcome: 'failed',
-      reason: `${want.step}, unconfirmed: reading the snapshot back failed (${said(error)})`,
+      reason: `${want.step}, unconfirmed: reading the snapshot back failed (${errorText(error)})`,
       attempts,
     };
   }
@@ -208,18 +197,23 @@ export async function revokeGrant(
   } catch (error) {
     const attempts = attemptsOf(error);
     if (!ALREADY_DONE.revoke.has((error as Error).name)) {
-      return { outcome: 'failed', reason: said(error), attempts, ...(refused(error) && { unchanged: true }) };
+      return {
+        outcome: 'failed',
+        reason: errorText(error),
+        attempts,
+        ...(refused(error) && { unchanged: true }),
+      };
     }
-    if (!serverless) return { outcome: 'already-done', reason: said(error), attempts };
+    if (!serverless) return { outcome: 'already-done', reason: errorText(error), attempts };
     return confirmByReading(
       readGrants,
       action,
       {
         present: false,
         outcome: 'already-done',
-        reason: said(error),
+        reason: errorText(error),
         step: `revoke answered ${(error as Error).name}`,
-        mismatch: `revoke not applied, access remains: RevokeSnapshotAccess answered ${said(error)}, but GetSnapshot still lists account ${action.account}`,
+        mismatch: `revoke not applied, access remains: RevokeSnapshotAccess answered ${errorText(error)}, but GetSnapshot still lists account ${action.account}`,
       },
       attempts,
     );
@@ -276,16 +270,17 @@ export async function restoreGrant(
   } catch (error) {
     if (ALREADY_DONE.delete.has((error as Error).name)) {
       // An abandoned delete can still have gone through: then there is nothing left to give back.
-      const reason = `the snapshot is gone, so the delete went through after all (${said(error)})`;
+      const reason = `the snapshot is gone, so the delete went through after all (${errorText(error)})`;
       return { outcome: 'failed', reason, attempts: attemptsOf(error) };
     }
     if ((error as Error).name !== 'AuthorizationAlreadyExistsFault') {
-      return { outcome: 'failed', reason: said(error), attempts: attemptsOf(error) };
+      return { outcome: 'failed', reason: errorText(error), attempts: attemptsOf(error) };
     }
-    if (!serverless) return { outcome: 'already-done', reason: said(error), attempts: attemptsOf(error) };
+    if (!serverless)
+      return { outcome: 'already-done', reason: errorText(error), attempts: attemptsOf(error) };
     out = error;
     outcome = 'already-done';
-    reason = said(error);
+    reason = errorText(error);
   }
   const attempts = attemptsOf(out);
   if (serverless) {
@@ -328,14 +323,14 @@ export async function deleteClusterSnapshot(client: RedshiftClient, action: Dele
     );
   } catch (error) {
     const outcome = ALREADY_DONE.delete.has((error as Error).name) ? 'already-done' : 'failed';
-    return { outcome, reason: said(error), attempts: attemptsOf(error) };
+    return { outcome, reason: errorText(error), attempts: attemptsOf(error) };
   }
   const attempts = attemptsOf(out);
   const parsed = DeleteAnswerSchema.safeParse(out);
   if (!parsed.success) {
     return {
       outcome: 'failed',
-      reason: `delete accepted, unconfirmed: DeleteClusterSnapshot answered without the snapshot's status (${describeIssue(parsed.error)})`,
+      reason: `delete accepted, unconfirmed: DeleteClusterSnapshot answered without the snapshot's status (${answerIssue(parsed.error)})`,
       attempts,
     };
   }
@@ -362,5 +357,7 @@ export function deleteServerlessSnapshot(
   client: RedshiftServerlessClient,
   action: Delete,
 ): Promise<CallResult> {
-  return settle('delete', () => client.send(new DeleteSnapshotCommand({ snapshotName: action.snapshot.id })));
+  return callResult('delete', () =>
+    client.send(new DeleteSnapshotCommand({ snapshotName: action.snapshot.id })),
+  );
 }

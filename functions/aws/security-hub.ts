@@ -15,7 +15,7 @@ import {
   productArn,
   toAsff,
 } from '../engine/asff.ts';
-import type { FindingsBatch, FindingsOutcome, FindingsPort } from '../engine/findings.ts';
+import type { FindingsBatch, FindingsOutcome, FindingsPort } from '../engine/ports.ts';
 
 /** BatchImportFindings and BatchUpdateFindings take at most 100 findings; GetFindings returns at most 100. */
 export const FINDINGS_PER_CALL = 100;

@@ -8,9 +8,11 @@ import {
 import { z } from 'zod';
 import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
-import { AwsResponseError } from '../errors.ts';
+import type { InventoryItem } from '../engine/ports.ts';
+import { AwsResponseError, errorText } from '../errors.ts';
+import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
-import { type InventoryItem, judgeable } from './inventory.ts';
+import { validateSnapshot } from './inventory.ts';
 
 /** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
 export const SERVERLESS_PAGE_SIZE = 100;
@@ -82,7 +84,7 @@ export function toServerlessSnapshot(
     grants,
     tags,
   };
-  return judgeable(candidate, 'Redshift Serverless', id || 'no name');
+  return validateSnapshot(candidate, 'Redshift Serverless', id || 'no name');
 }
 
 async function tagsOf(client: RedshiftServerlessClient, arn: string): Promise<Record<string, string>> {
@@ -118,10 +120,9 @@ async function toItem(
 }
 
 function tagFailure(raw: ServerlessSdkSnapshot, error: unknown): AwsResponseError {
-  const err = error as Error;
   return new AwsResponseError(
     `the tags of Redshift Serverless snapshot ${raw.snapshotName ?? raw.snapshotArn} could not be read ` +
-      `(${err.name}: ${err.message}); it is not judged without them`,
+      `(${errorText(error)}); it is not judged without them`,
     { cause: error },
   );
 }
@@ -206,11 +207,10 @@ export async function serverlessGrants(
   }
   const parsed = GrantsAnswerSchema.safeParse(out);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AwsResponseError(
-      `GetSnapshot answered without what confirms a grant (${issue?.path.join('.')}: ${issue?.message})`,
-      { cause: parsed.error },
-    );
+    const { path, message } = describeIssue(parsed.error, '(answer)');
+    throw new AwsResponseError(`GetSnapshot answered without what confirms a grant (${path}: ${message})`, {
+      cause: parsed.error,
+    });
   }
   const snapshot = parsed.data.snapshot;
   if (snapshot.snapshotArn !== arn) {

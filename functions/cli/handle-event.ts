@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
-import { jsonReport, type ReportSource, renderReport } from '../engine/report.ts';
-import { type TextStyle, wrap } from '../engine/text.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../events/cloudtrail.ts';
-import { describeIssue } from '../middleware/stack.ts';
+import { describeIssue } from '../input/issues.ts';
+import { jsonReport } from '../report/json.ts';
+import { type ReportSource, renderReport } from '../report/table.ts';
+import { type TextStyle, wrap } from '../report/text.ts';
 import { runtimeFor } from '../runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../triggers/cloudtrail.ts';
 import { issueInWords } from './event-words.ts';
 import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';
@@ -38,7 +39,7 @@ async function readEvent(file: string): Promise<CloudTrailEvent | string> {
 }
 
 /** The sweep's table or JSON document, headed by the event and what was left alone. */
-function print(
+function printEventRun(
   result: SnapshotEventResult,
   source: ReportSource,
   json: boolean,
@@ -93,7 +94,7 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
     // deployed function's own region would be.
     const result = await runSnapshotEvent(rt, event, { dryRun: opts.dryRun, regions: choice.regions });
     const source = reportSource(loaded, [event.detail.awsRegion]);
-    print(result, source, opts.json, textStyle(io, opts.color), io);
+    printEventRun(result, source, opts.json, textStyle(io, opts.color), io);
     return result.report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
     return reportRunError(error, io, choice.home);

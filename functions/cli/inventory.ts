@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { inventoryPort } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
 import { callerAccount } from '../aws/inventory.ts';
-import { inventoryPort } from '../aws/ports.ts';
 import { collectInventory } from '../inventory/collect.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';

@@ -1,7 +1,5 @@
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from '@smithy/core/config';
-
-/** An AWS region name: lowercase, e.g. `eu-west-1`, `us-gov-west-1`. */
-export const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+import { REGION } from '../input/aws-names.ts';
 
 export type RegionChoice = {
   /** Where STS is asked for the account and the compliance events are published. */

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { awsPorts } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
-import { awsPorts } from '../aws/ports.ts';
-import { jsonReport } from '../engine/report.ts';
-import type { PublishPort } from '../engine/sink.ts';
+import type { PublishPort } from '../engine/ports.ts';
 import { sweep } from '../engine/sweep.ts';
 import { readJsonFile } from '../inventory/read.ts';
 import { renderHtml } from '../report/html.ts';
+import { jsonReport } from '../report/json.ts';
 import { type SweepDocument, SweepDocumentSchema } from '../report/sweep-document.ts';
 import { runContext, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';

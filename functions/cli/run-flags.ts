@@ -1,11 +1,11 @@
 import { Option } from 'commander';
 import { z } from 'zod';
-import type { ReportSource } from '../engine/report.ts';
-import type { TextStyle } from '../engine/text.ts';
 import { formatIssue, PolicyError } from '../errors.ts';
+import { REGION } from '../input/aws-names.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from '../policy/load.ts';
+import type { ReportSource } from '../report/table.ts';
+import type { TextStyle } from '../report/text.ts';
 import type { CliIo } from './io.ts';
-import { REGION } from './region.ts';
 
 /** Exit codes: 0 compliant at the end, 1 violations or failures remain, 2 bad input (no AWS call made). */
 export const EXIT = { compliant: 0, notCompliant: 1, badInput: 2 } as const;

@@ -1,4 +1,4 @@
-import type { RunContext } from './detail.ts';
+import type { RunContext } from './event-builders.ts';
 import type { OpenFinding } from './findings.ts';
 import type { FindingKind } from './model.ts';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Policy } from '../policy/schema.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { compiledPolicy } from './compile.ts';
-import { evaluate, scopeFor, waiverFor } from './evaluate.ts';
+import { evaluate, exemptionFor, scopeFor } from './evaluate.ts';
 import { FINDING_KINDS, type Finding, type FindingKind, type Snapshot } from './model.ts';
 import { checkSafety, countPlanned, type PlannedCounts, plan } from './plan.ts';
 
@@ -99,23 +99,27 @@ function allowRule(snapshot: Snapshot, side: PolicySide, grantee: string, nowMs:
   if (grantee === SUPPORT_ACCOUNT) return scope.supportPath;
   const allowance = scope.allowed.get(grantee);
   if (allowance !== undefined && allowance.expiresAt > nowMs) return allowance.path;
-  const waiver = waiverFor(compiled, snapshot, nowMs);
-  return waiver?.sharing ? waiver.path : scope.listPath;
+  const exemption = exemptionFor(compiled, snapshot, nowMs);
+  return exemption?.sharing ? exemption.path : scope.listPath;
 }
 
 /** The rule that keeps a snapshot: an exemption, report-only retention, or an age within the limit. */
 function keepRule(snapshot: Snapshot, j: Judged, nowMs: number): string {
-  const waiver = waiverFor(compiledPolicy(j.side.policy), snapshot, nowMs);
-  if (waiver?.retention) return waiver.path;
+  const exemption = exemptionFor(compiledPolicy(j.side.policy), snapshot, nowMs);
+  if (exemption?.retention) return exemption.path;
   if (j.findings.some((f) => f.kind === 'too-old')) return 'retention.manual.onViolation';
   return snapshot.type === 'manual' ? 'retention.manual.maxAgeDays' : 'retention.automated.maxAgeDays';
 }
 
 /** The rule a finding comes from on the side that does not report it: the exemption, else the same rule. */
 function absentRule(snapshot: Snapshot, j: Judged, kind: FindingKind, rule: string, nowMs: number): string {
-  const waiver = waiverFor(compiledPolicy(j.side.policy), snapshot, nowMs);
-  if (waiver && kind !== 'exempted' && (RETENTION_KINDS.has(kind) ? waiver.retention : waiver.sharing)) {
-    return waiver.path;
+  const exemption = exemptionFor(compiledPolicy(j.side.policy), snapshot, nowMs);
+  if (
+    exemption &&
+    kind !== 'exempted' &&
+    (RETENTION_KINDS.has(kind) ? exemption.retention : exemption.sharing)
+  ) {
+    return exemption.path;
   }
   return rule;
 }

@@ -1,4 +1,4 @@
-import { type RunContext, remainingViolations } from './detail.ts';
+import { remainingViolations } from './event-builders.ts';
 import type { ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 
 /**
@@ -25,29 +25,6 @@ export type OpenFinding = {
  * in the run is resolved: every region a sweep read in full, or the snapshots an event run read.
  */
 export type FindingsScope = { regions: string[] } | { snapshots: { arn: string; region: string }[] };
-
-export type FindingsBatch = {
-  open: OpenFinding[];
-  scope: FindingsScope;
-  context: RunContext;
-  /** Why some regions are left out of `scope` (read in part: nothing is closed there this run). */
-  notes: string[];
-};
-
-/** What sending the findings came to; failures are listed, never thrown, like PutEvents failures. */
-export type FindingsOutcome = {
-  /** Open findings imported (created or updated). */
-  imported: number;
-  /** Findings resolved since the last run, archived. */
-  archived: number;
-  /** Of those, how many had their workflow set to RESOLVED (a finding someone suppressed is left so). */
-  resolved: number;
-  failed: { id: string; reason: string }[];
-  notes: string[];
-};
-
-/** Sends one run's findings; never throws. */
-export type FindingsPort = (batch: FindingsBatch) => Promise<FindingsOutcome>;
 
 /**
  * The violations a snapshot's run leaves open, grouped by kind: one entry per (snapshot, kind).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { tagMapSchema } from '../policy/tags.ts';
 
 /**
@@ -17,7 +18,7 @@ export const SnapshotSchema = z.object({
   namespace: z.string().optional(),
   type: z.enum(['manual', 'automated']),
   status: z.string(),
-  owner: z.string().regex(/^[0-9]{12}$/),
+  owner: z.string().regex(ACCOUNT_ID),
   region: z.string().min(1),
   createdAt: z.date().optional(),
   encrypted: z.boolean(),

@@ -1,6 +1,6 @@
 import type { Policy } from '../policy/schema.ts';
 import type { Action, Finding, FindingKind, Snapshot } from './model.ts';
-import { toRef } from './ref.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 // Shared by every snapshot that needs nothing done; frozen so a caller pushing onto it fails loudly.
 const NO_ACTIONS = Object.freeze([]) as unknown as Action[];
@@ -63,10 +63,10 @@ export function plan(
     }
   }
   // Automated snapshots cannot be deleted through the API; Redshift expires them on its own.
-  const remove = snapshot.type === 'manual' ? deletion : undefined;
-  if (revocations.size === 0 && remove === undefined) return NO_ACTIONS;
+  const deletable = snapshot.type === 'manual' ? deletion : undefined;
+  if (revocations.size === 0 && deletable === undefined) return NO_ACTIONS;
 
-  const ref = toRef(snapshot);
+  const ref = toSnapshotRef(snapshot);
   const actions: Action[] = [];
   for (const [account, reason] of revocations) {
     actions.push({
@@ -78,14 +78,14 @@ export function plan(
       purpose: 'not-allowed',
     });
   }
-  if (remove !== undefined) {
+  if (deletable !== undefined) {
     const blocked = context.deferDeletes ?? deleteBlocker(snapshot);
     if (blocked !== undefined) {
       actions.push({
         type: 'delete',
         snapshot: ref,
-        findings: [...remove.kinds],
-        rule: remove.rule,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
         blocked,
       });
       return actions;
@@ -93,17 +93,17 @@ export function plan(
     for (const account of snapshot.grants) {
       if (revocations.has(account)) continue;
       // Marking it keeps a grant listed twice from being revoked twice.
-      revocations.set(account, remove);
+      revocations.set(account, deletable);
       actions.push({
         type: 'revoke',
         snapshot: ref,
         account,
-        findings: [...remove.kinds],
-        rule: remove.rule,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
         purpose: 'delete',
       });
     }
-    actions.push({ type: 'delete', snapshot: ref, findings: [...remove.kinds], rule: remove.rule });
+    actions.push({ type: 'delete', snapshot: ref, findings: [...deletable.kinds], rule: deletable.rule });
   }
   return actions;
 }

@@ -1,46 +1,18 @@
-import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
-import { evaluate, toRef } from './evaluate.ts';
-import { DETAIL_TYPES, type EventDetail } from './events.ts';
+import { type Consumed, consumePages, type Planned } from './consume.ts';
+import { enforce, type RecordResult, recordDryRun, TIME_UP } from './enforce.ts';
 import {
-  completeRegions,
-  type FindingsOutcome,
-  type FindingsPort,
-  type FindingsScope,
-  openFindings,
-} from './findings.ts';
-import type { Action, ActionResult, Finding, FindingKind, Outcome, Snapshot, SnapshotRef } from './model.ts';
-import { checkSafety, countPlanned, plan, type SafetyStops } from './plan.ts';
-import { mapPool } from './pool.ts';
-import { eventSink, type PublishPort } from './sink.ts';
-
-/** One page of inventory from one region, or why that region could not be read. */
-export type RegionPage =
-  | { region: string; items: ({ snapshot: Snapshot } | { error: Error; identifier: string })[] }
-  | { region: string; error: Error };
-
-type Revoke = Extract<Action, { type: 'revoke' }>;
-type Delete = Extract<Action, { type: 'delete' }>;
-type CallResult = {
-  outcome: Outcome;
-  reason?: string;
-  attempts?: number;
-  /** AWS's answer shows nothing changed: a refusal of the only attempt, or the grant seen in place. */
-  unchanged?: true;
-};
-
-/**
- * The only ways the engine reaches AWS. Ports never throw: failures come back as results, and a
- * result is `applied` only when AWS's answer (or a read-back) shows the change.
- */
-export type RunPorts = {
-  revoke: (action: Revoke) => Promise<CallResult>;
-  remove: (action: Delete) => Promise<CallResult>;
-  /** Gives back the grant `action` revoked (AuthorizeSnapshotAccess), after its delete failed. */
-  restore: (action: Revoke) => Promise<CallResult>;
-  publish: PublishPort;
-  /** Where open findings also go (Security Hub), when the policy asks for it. */
-  findings?: FindingsPort | undefined;
-};
+  actionEvent,
+  blastRadiusEvent,
+  completedEvent,
+  inventoryFailedEvent,
+  type RunContext,
+  violationEvent,
+} from './event-builders.ts';
+import { completeRegions, type FindingsScope, openFindings } from './findings.ts';
+import { checkSafety, countPlanned, type SafetyStops } from './plan.ts';
+import type { FindingsOutcome, PublishResult, RegionPage, RunPorts } from './ports.ts';
+import { eventPublisher } from './publisher.ts';
+import { type BlastRadius, countResults, type RunReport } from './run-report.ts';
 
 export type RunOptions = RunContext & {
   /** The region run-level events (completed, blast radius) are published for. */
@@ -61,404 +33,147 @@ export type RunOptions = RunContext & {
   findingsScope?: FindingsScope;
 };
 
-/** A snapshot the run has something to say about (any finding, or owned by another account). */
-export type SnapshotEntry = { snapshot: SnapshotRef; findings: Finding[]; results: ActionResult[] };
-
-export type Totals = NonNullable<EventDetail['totals']> & {
-  findingsByKind: Partial<Record<FindingKind, number>>;
-  unreadable: number;
-};
-
-export type RunReport = {
-  runId: string;
-  trigger: EventDetail['trigger'];
-  triggerEventId?: string;
-  account: string;
-  mode: 'audit' | 'enforce';
-  dryRun: boolean;
-  startedAt: string;
-  totals: Totals;
-  snapshots: SnapshotEntry[];
-  blastRadius?: { revocations: number; deletions: number; reasons: string[] };
-  inventoryErrors: { region: string; identifier?: string; reason: string }[];
-  /** True when the host's time ran out: some pages were not read or some actions not attempted. */
-  truncated: boolean;
-  events: { published: number; failed: { detailType: string; reason: string }[] };
-  /** What the findings port (Security Hub) did, when the policy turns it on. */
-  securityHub?: FindingsOutcome;
-  /** No violation remains, nothing failed, everything was read. */
-  compliant: boolean;
-};
-
-function countBy(results: ActionResult[], type: Action['type']): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of results) if (r.type === type) out[r.outcome] = (out[r.outcome] ?? 0) + 1;
-  return out;
-}
+type Publisher = ReturnType<typeof eventPublisher>;
 
 /**
- * Runs the flow after inventory: evaluate each snapshot as its page arrives (memory stays at one
- * page plus the snapshots with findings), plan the whole run, check the safety limits, enforce
- * with bounded concurrency, and publish events in batches of ten while it goes.
+ * Runs the flow after inventory, in five steps: consume the pages (judge each snapshot as its page
+ * arrives and plan what its findings call for), check the whole plan against the safety limits,
+ * enforce it (or record it, on a dry run), publish what the run leaves behind, and report. Events
+ * are published in batches of ten while it goes.
+ *
+ * @example
+ * const report = await runCompliance(pages, { ...context, homeRegion: 'us-east-1' }, ports);
+ * report.compliant; // true when nothing is left to fix and nothing failed
  */
 export async function runCompliance(
   pages: AsyncIterable<RegionPage>,
   options: RunOptions,
   ports: RunPorts,
 ): Promise<RunReport> {
-  const { policy, account, now } = options;
-  const deferDeletes = options.trigger === 'event' ? EVENT_DEFERS_DELETES : undefined;
   const reserve = options.reserveMs ?? 0;
   const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserve;
-  const sink = eventSink(ports.publish, options.publishConcurrency ?? 4);
-  const totals: Totals = {
-    snapshots: 0,
-    foreign: 0,
-    compliant: 0,
-    violating: 0,
-    findings: 0,
-    revocations: {},
-    deletions: {},
-    failures: 0,
-    findingsByKind: {},
-    unreadable: 0,
-  };
-  const entries: SnapshotEntry[] = [];
-  const planned: { action: Action; entry: SnapshotEntry }[] = [];
-  const inventoryErrors: RunReport['inventoryErrors'] = [];
-  let truncated = false;
+  const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
+  const record = recordAndPublish(options, publisher);
 
-  for await (const page of pages) {
-    if ('error' in page) {
-      inventoryErrors.push({ region: page.region, reason: `${page.error.name}: ${page.error.message}` });
-      continue;
+  const consumed = await consumePages(pages, options, outOfTime);
+  const limits = checkLimits(consumed.planned, options);
+  let blastRadius: BlastRadius | undefined;
+  if (options.dryRun) await recordDryRun(consumed.planned, options.policy, record);
+  else {
+    blastRadius = limits.exceeded;
+    // One event per limit exceeded: each stops its own kind of action only.
+    for (const reason of blastRadius?.reasons ?? []) {
+      await publisher.push(blastRadiusEvent(options, options.homeRegion, reason));
     }
-    for (const item of page.items) {
-      if ('error' in item) {
-        totals.unreadable++;
-        inventoryErrors.push({
-          region: page.region,
-          identifier: item.identifier,
-          reason: `${item.error.name}: ${item.error.message}`,
-        });
-        continue;
-      }
-      const snapshot = item.snapshot;
-      totals.snapshots++;
-      if (snapshot.owner !== account) {
-        // Shared with us by its owner: ours to report, never to change.
-        totals.foreign++;
-        const ref = toRef(snapshot);
-        const message = `owned by account ${snapshot.owner}; shared with this account, so it is reported, never changed`;
-        const finding: Finding = {
-          kind: 'foreign-owner',
-          severity: 'info',
-          snapshot: ref,
-          rule: '',
-          message,
-          remediation: 'none',
-        };
-        entries.push({ snapshot: ref, findings: [finding], results: [] });
-        // Counted like every other finding, so the summary, the JSON and the events agree with the list.
-        totals.findings++;
-        totals.findingsByKind['foreign-owner'] = (totals.findingsByKind['foreign-owner'] ?? 0) + 1;
-        continue;
-      }
-      const findings = evaluate(snapshot, policy, now);
-      if (findings.length === 0) {
-        totals.compliant++;
-        continue;
-      }
-      const entry: SnapshotEntry = {
-        snapshot: findings[0]?.snapshot ?? toRef(snapshot),
-        findings,
-        results: [],
-      };
-      entries.push(entry);
-      let violating = false;
-      for (const f of findings) {
-        totals.findings++;
-        totals.findingsByKind[f.kind] = (totals.findingsByKind[f.kind] ?? 0) + 1;
-        if (f.severity === 'violation') violating = true;
-      }
-      if (violating) totals.violating++;
-      else totals.compliant++;
-      for (const action of plan(snapshot, findings, { account, deferDeletes }))
-        planned.push({ action, entry });
-    }
-    options.onProgress?.(totals.snapshots);
-    if (outOfTime()) {
-      truncated = true;
-      break;
-    }
+    const concurrency = options.concurrency ?? 8;
+    await enforce(consumed.planned, ports, { concurrency, outOfTime, stops: limits.stops }, record);
   }
+  const outcome = await publishOutcome(consumed, options, publisher);
+  const securityHub = await sendFindings(consumed, options, outcome, ports);
+  return runReport(options, consumed, blastRadius, outcome, securityHub);
+}
 
-  const counts = countPlanned(planned.map((p) => p.action));
-  const stops = checkSafety(counts, policy);
-  const reasons = [stops.revoke, stops.delete].filter((r): r is string => r !== undefined);
-  let blastRadius: RunReport['blastRadius'];
-  const record = async (entry: SnapshotEntry, result: ActionResult) => {
+/** Keeps each result on its snapshot's entry and publishes the event it deserves, as it comes. */
+function recordAndPublish(options: RunOptions, publisher: Publisher): RecordResult {
+  return async (entry, result) => {
     entry.results.push(result);
     const e = actionEvent(options, result, entry.findings);
-    if (e) await sink.push(e);
+    if (e) await publisher.push(e);
   };
+}
 
-  if (options.dryRun) {
-    const reason =
-      policy.mode === 'audit' ? 'audit mode: planned, not applied' : 'dry run: planned, not applied';
-    await Promise.all(
-      planned.map(({ action, entry }) =>
-        record(entry, {
-          ...action,
-          ...(action.type === 'delete' && action.blocked
-            ? { outcome: 'skipped', reason: action.blocked }
-            : { outcome: 'dry-run', reason }),
-        }),
-      ),
-    );
-  } else {
-    if (reasons.length > 0) {
-      blastRadius = { ...counts, reasons };
-      // One event per limit exceeded: each stops its own kind of action only.
-      for (const reason of reasons) {
-        await sink.push(event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason }));
-      }
-    }
-    await enforce(planned, ports, options.concurrency ?? 8, outOfTime, stops, record);
-  }
+/** The safety limits the whole plan exceeds, before anything is changed. */
+function checkLimits(
+  planned: Planned[],
+  options: RunOptions,
+): { stops: SafetyStops; exceeded?: BlastRadius } {
+  const counts = countPlanned(planned.map((p) => p.action));
+  const stops = checkSafety(counts, options.policy);
+  const reasons = [stops.revoke, stops.delete].filter((r): r is string => r !== undefined);
+  return reasons.length > 0 ? { stops, exceeded: { ...counts, reasons } } : { stops };
+}
 
+type Outcome = { truncated: boolean; compliant: boolean; published: PublishResult };
+
+/**
+ * Publishes what outlives the run (the violations its actions did not fix, what could not be
+ * read) and, for a sweep, its completion; the totals and the publishing are final after this.
+ */
+async function publishOutcome(
+  consumed: Consumed,
+  options: RunOptions,
+  publisher: Publisher,
+): Promise<Outcome> {
   // A violation event is exactly a violation that outlived the run: it also decides `compliant`.
   let violationsRemain = false;
-  for (const entry of entries) {
+  for (const entry of consumed.entries) {
     const e = violationEvent(options, entry.snapshot, entry.findings, entry.results);
     if (!e) continue;
     violationsRemain = true;
-    await sink.push(e);
+    await publisher.push(e);
   }
-  for (const err of inventoryErrors) {
-    await sink.push(
-      event(options, DETAIL_TYPES.inventoryFailed, err.region, {
-        reason: err.identifier ? `snapshot ${err.identifier}: ${err.reason}` : err.reason,
-      }),
-    );
-  }
-
-  const results = entries.flatMap((e) => e.results);
-  totals.revocations = countBy(results, 'revoke');
-  totals.deletions = countBy(results, 'delete');
-  totals.failures = results.filter((r) => r.outcome === 'failed').length + inventoryErrors.length;
-  truncated ||= results.some((r) => r.reason?.startsWith('time ran out'));
+  for (const error of consumed.inventoryErrors) await publisher.push(inventoryFailedEvent(options, error));
+  const { totals, entries } = consumed;
+  countResults(totals, entries, consumed.inventoryErrors.length);
+  const timeUp = entries.some((e) => e.results.some((r) => r.reason === TIME_UP));
+  const truncated = consumed.truncated || timeUp;
   const compliant = !violationsRemain && totals.failures === 0 && !truncated;
   if (options.emitCompleted) {
-    const summary = compliant ? 'compliant' : 'violations or failures remain';
-    await sink.push(
-      event(options, DETAIL_TYPES.completed, options.homeRegion, {
-        reason: `${totals.snapshots} snapshots checked; ${summary}`,
-        totals: {
-          snapshots: totals.snapshots,
-          foreign: totals.foreign,
-          compliant: totals.compliant,
-          violating: totals.violating,
-          findings: totals.findings,
-          revocations: totals.revocations,
-          deletions: totals.deletions,
-          failures: totals.failures,
-        },
-      }),
-    );
+    await publisher.push(completedEvent(options, options.homeRegion, totals, compliant));
   }
-  const securityHub = ports.findings
-    ? await ports.findings({
-        open: openFindings(entries),
-        context: options,
-        ...findingsScope(options, inventoryErrors, truncated),
-      })
-    : undefined;
-  const published = await sink.close();
+  return { truncated, compliant, published: await publisher.close() };
+}
+
+/**
+ * Sends the findings the run leaves open to the findings port (Security Hub), when the policy
+ * turns it on. It may close findings only where the run saw everything: regions read in full, or
+ * the snapshots an event run read.
+ */
+async function sendFindings(
+  consumed: Consumed,
+  options: RunOptions,
+  outcome: Outcome,
+  ports: RunPorts,
+): Promise<FindingsOutcome | undefined> {
+  if (!ports.findings) return undefined;
+  const given = options.findingsScope ?? { regions: [] };
+  const open = openFindings(consumed.entries);
+  if (!('regions' in given)) return ports.findings({ open, context: options, scope: given, notes: [] });
+  const complete = completeRegions(given.regions, consumed.inventoryErrors, outcome.truncated);
+  return ports.findings({
+    open,
+    context: options,
+    scope: { regions: complete.regions },
+    notes: complete.notes,
+  });
+}
+
+function runReport(
+  options: RunOptions,
+  consumed: Consumed,
+  blastRadius: BlastRadius | undefined,
+  outcome: Outcome,
+  securityHub: FindingsOutcome | undefined,
+): RunReport {
+  const { published } = outcome;
   return {
     runId: options.runId,
     trigger: options.trigger,
     triggerEventId: options.triggerEventId,
-    account,
-    mode: policy.mode,
+    account: options.account,
+    mode: options.policy.mode,
     dryRun: options.dryRun,
-    startedAt: now.toISOString(),
-    totals,
-    snapshots: entries,
+    startedAt: options.now.toISOString(),
+    totals: consumed.totals,
+    snapshots: consumed.entries,
     blastRadius,
-    inventoryErrors,
-    truncated,
+    inventoryErrors: consumed.inventoryErrors,
+    truncated: outcome.truncated,
     events: {
       published: published.published,
       failed: published.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
     },
     ...(securityHub ? { securityHub } : {}),
-    compliant: compliant && published.failed.length === 0 && (securityHub?.failed.length ?? 0) === 0,
+    compliant: outcome.compliant && published.failed.length === 0 && (securityHub?.failed.length ?? 0) === 0,
   };
-}
-
-/** The scope the findings port may close findings in: regions read in full, or the snapshots an event read. */
-function findingsScope(
-  options: RunOptions,
-  errors: RunReport['inventoryErrors'],
-  truncated: boolean,
-): { scope: FindingsScope; notes: string[] } {
-  const scope = options.findingsScope ?? { regions: [] };
-  if (!('regions' in scope)) return { scope, notes: [] };
-  const complete = completeRegions(scope.regions, errors, truncated);
-  return { scope: { regions: complete.regions }, notes: complete.notes };
-}
-
-/**
- * Deletes are the sweep's alone: a delete that fails gives its allowed grants back with
- * AuthorizeSnapshotAccess, which is itself a CloudTrail event the event function would receive,
- * revoke again and delete again, in a loop.
- */
-export const EVENT_DEFERS_DELETES =
-  'left to the scheduled sweep: the event function never deletes, so a grant it gives back cannot trigger it again';
-
-type Planned = { action: Action; entry: SnapshotEntry };
-type RecordResult = (entry: SnapshotEntry, result: ActionResult) => Promise<void>;
-
-const TIME_UP = 'time ran out before this action; the next run will take it up';
-
-/** One snapshot's delete with the allowed grants revoked only for it. */
-type DeleteStep = { entry: SnapshotEntry; remove: Delete; forDelete: Revoke[] };
-
-/**
- * Revokes the grants the policy does not allow, all in one pool; then, snapshot by snapshot,
- * each delete: only once every not-allowed grant of its snapshot is gone, its allowed grants are
- * revoked as the step right before it, and given back if the delete fails. Each safety limit
- * stops its own kind of action only; a delete that needs a revoke stops with the revokes.
- */
-async function enforce(
-  planned: Planned[],
-  ports: RunPorts,
-  concurrency: number,
-  outOfTime: () => boolean,
-  stops: SafetyStops,
-  record: RecordResult,
-): Promise<void> {
-  const revokes: { action: Revoke; entry: SnapshotEntry }[] = [];
-  const deletes = new Map<SnapshotEntry, DeleteStep>();
-  for (const { action, entry } of planned) {
-    if (action.type === 'delete') deletes.set(entry, { entry, remove: action, forDelete: [] });
-  }
-  for (const { action, entry } of planned) {
-    if (action.type !== 'revoke') continue;
-    // `plan` gives every delete-purpose revoke its snapshot's delete.
-    if (action.purpose === 'delete') deletes.get(entry)?.forDelete.push(action);
-    else revokes.push({ action, entry });
-  }
-
-  const revokeStop = stops.revoke && `blast radius exceeded: ${stops.revoke}`;
-  await mapPool(revokes, concurrency, async ({ action, entry }) => {
-    const r: CallResult = revokeStop
-      ? { outcome: 'skipped', reason: revokeStop }
-      : outOfTime()
-        ? { outcome: 'skipped', reason: TIME_UP }
-        : await ports.revoke(action);
-    await record(entry, { ...action, ...r });
-  });
-  await mapPool([...deletes.values()], concurrency, async (step) => {
-    const why = deleteStop(step, stops, outOfTime);
-    if (why === undefined) return deleteSnapshot(step, ports, record);
-    for (const a of step.forDelete) await record(step.entry, { ...a, outcome: 'skipped', reason: why });
-    await record(step.entry, { ...step.remove, outcome: 'skipped', reason: why });
-  });
-}
-
-/** Why a delete must not start, or undefined when it may: checked before anything is touched for it. */
-function deleteStop(step: DeleteStep, stops: SafetyStops, outOfTime: () => boolean): string | undefined {
-  if (step.remove.blocked) return step.remove.blocked;
-  if (stops.delete) return `blast radius exceeded: ${stops.delete}`;
-  const blocked = step.entry.results.find(
-    (r): r is Extract<ActionResult, { type: 'revoke' }> =>
-      r.type === 'revoke' && r.outcome !== 'applied' && r.outcome !== 'already-done',
-  );
-  if (blocked) return `a grant could not be revoked first (${blocked.account}: ${blocked.outcome})`;
-  if (stops.revoke && step.forDelete.length > 0) {
-    return `blast radius exceeded: ${stops.revoke}; this delete needs its allowed grants revoked first`;
-  }
-  return outOfTime() ? TIME_UP : undefined;
-}
-
-/**
- * Whether a revoke may have taken the account's access, whatever its answer said: applied; failed
- * without AWS showing nothing changed (a time-out or a lost answer can follow a revoke that
- * landed); or already done after a retry (the first attempt landed, the second found nothing).
- */
-function mayHaveTaken(r: CallResult): boolean {
-  if (r.outcome === 'applied') return true;
-  if (r.outcome === 'failed') return r.unchanged !== true;
-  return r.outcome === 'already-done' && (r.attempts ?? 1) > 1;
-}
-
-/**
- * Revokes the allowed grants one at a time (stopping at the first that is not confirmed gone),
- * then deletes. If the delete does not happen, every grant that may have been taken for it is
- * given back, and the delete is reported with what failed and what was given back.
- */
-async function deleteSnapshot(step: DeleteStep, ports: RunPorts, record: RecordResult): Promise<void> {
-  const { entry, remove, forDelete } = step;
-  const taken: Revoke[] = [];
-  let stop: { outcome: 'skipped' | 'failed'; reason: string; attempts?: number } | undefined;
-  for (const [i, action] of forDelete.entries()) {
-    const r = await ports.revoke(action);
-    await record(entry, { ...action, ...r });
-    const confirmed = r.outcome === 'applied' || r.outcome === 'already-done';
-    // Only a revoke AWS confirmed counts as the delete having begun.
-    const begun = taken.length > 0;
-    if (mayHaveTaken(r)) taken.push(action);
-    if (confirmed) continue;
-    const reason = `revoking ${action.account} before the delete failed (${r.reason ?? r.outcome})`;
-    for (const rest of forDelete.slice(i + 1)) {
-      await record(entry, { ...rest, outcome: 'skipped', reason: `not revoked: ${reason}` });
-    }
-    stop = begun
-      ? { outcome: 'failed', reason: `the snapshot was not deleted: ${reason}` }
-      : {
-          outcome: 'skipped',
-          reason: `a grant could not be revoked first (${action.account}: ${r.outcome})`,
-        };
-    break;
-  }
-  if (!stop) {
-    const r = await ports.remove(remove);
-    if (r.outcome === 'applied' || r.outcome === 'already-done' || taken.length === 0) {
-      await record(entry, { ...remove, ...r });
-      return;
-    }
-    stop = {
-      outcome: 'failed',
-      reason: `the snapshot was not deleted: ${r.reason ?? r.outcome}`,
-      attempts: r.attempts,
-    };
-  }
-  if (taken.length === 0) {
-    await record(entry, { ...remove, ...stop });
-    return;
-  }
-  const restored: string[] = [];
-  const notRestored: string[] = [];
-  const notes: string[] = [];
-  for (const action of taken) {
-    const r = await ports.restore(action);
-    if (r.outcome === 'applied' || r.outcome === 'already-done') restored.push(action.account);
-    else {
-      notRestored.push(action.account);
-      notes.push(`${action.account} (${r.reason ?? r.outcome})`);
-    }
-  }
-  const gaveBack =
-    restored.length > 0 ? `; access given back to ${restored.join(', ')} (AuthorizeSnapshotAccess)` : '';
-  const kept = notRestored.length > 0 ? `; access could NOT be given back to ${notes.join(', ')}` : '';
-  await record(entry, {
-    ...remove,
-    ...stop,
-    outcome: 'failed',
-    reason: `${stop.reason}${gaveBack}${kept}`,
-    restored,
-    notRestored,
-  });
 }

@@ -1,10 +1,7 @@
-import type { Snapshot } from './model.ts';
 import { merge } from './pool.ts';
-import { type RegionPage, type RunOptions, type RunPorts, type RunReport, runCompliance } from './run.ts';
-
-export type InventoryPort = (
-  region: string,
-) => AsyncIterable<({ snapshot: Snapshot } | { error: Error; identifier: string })[]>;
+import type { InventoryPort, RegionPage, SweepPorts } from './ports.ts';
+import { type RunOptions, runCompliance } from './run.ts';
+import type { RunReport } from './run-report.ts';
 
 /** One region's pages, or one page saying why the region could not be read. */
 export async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
@@ -26,7 +23,7 @@ export async function* regionPages(region: string, inventory: InventoryPort): As
  */
 export function sweep(
   options: Omit<RunOptions, 'emitCompleted'> & { regions: string[] },
-  ports: RunPorts & { inventory: InventoryPort },
+  ports: SweepPorts,
 ): Promise<RunReport> {
   const pages = merge(options.regions.map((region) => regionPages(region, ports.inventory)));
   return runCompliance(

@@ -1,5 +1,6 @@
 import { merge } from '../engine/pool.ts';
-import { type InventoryPort, regionPages } from '../engine/sweep.ts';
+import type { InventoryPort } from '../engine/ports.ts';
+import { regionPages } from '../engine/sweep.ts';
 import { INVENTORY_VERSION, type InventoryDocument, toInventorySnapshot } from './document.ts';
 
 /**

@@ -79,6 +79,9 @@ export function fromInventorySnapshot(saved: InventorySnapshot): Snapshot {
  * JSON.stringify(inventoryJsonSchema(), null, 2) // policies/inventory.schema.json
  */
 export function inventoryJsonSchema(): Record<string, unknown> {
-  const { $schema, ...rest } = z.toJSONSchema(InventoryDocumentSchema, { target: 'draft-2020-12', unrepresentable: 'any' });
+  const { $schema, ...rest } = z.toJSONSchema(InventoryDocumentSchema, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  });
   return { $schema, $id: INVENTORY_SCHEMA_ID, title: 'redshift-snapshot-guard inventory', ...rest };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { describeIssue } from '../middleware/stack.ts';
+import { describeIssue } from '../input/issues.ts';
 import { type InventoryDocument, InventoryDocumentSchema } from './document.ts';
 
 /**

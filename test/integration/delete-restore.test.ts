@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import { EVENT_DEFERS_DELETES, type RunReport } from '../../functions/engine/run.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
+import { EVENT_DEFERS_DELETES } from '../../functions/engine/consume.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
-import { CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { runSweep } from '../../functions/runtime.ts';
+import { CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,

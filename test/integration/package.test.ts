@@ -8,9 +8,9 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
 import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
+import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { RedshiftClient, RevokeSnapshotAccessCommand } from '@aws-sdk/client-redshift';
 import { GetSnapshotCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSweep } from '../../functions/runtime.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {

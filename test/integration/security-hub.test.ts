@@ -10,11 +10,11 @@ import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
 import { findingId, GENERATOR_PREFIX, SEVERITY } from '../../functions/engine/asff.ts';
 import type { FindingKind } from '../../functions/engine/model.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
-import { CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor, summarize } from '../../functions/runtime.ts';
+import { CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import type { LocalAws } from '../../local/server.ts';
 import { ACCOUNT, clients, REGION, startStandIn } from '../helpers/local.ts';
 

@@ -10,10 +10,10 @@ import {
 } from '@aws-sdk/client-redshift-serverless';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import type { Runtime } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
@@ -174,6 +174,32 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
     expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1 });
     expect(result.report.totals.snapshots).toBe(1);
     expect(result.gone).toEqual([]);
+  });
+
+  it('reports a snapshot another account owns as foreign-owner, as the sweep does, and never changes it', async () => {
+    // Prepare: a partner's snapshot, shared with this account and with one the policy does not allow
+    const partner = '444455556666';
+    local.serverless.createNamespace(partner, REGION, { name: 'partner-sales' });
+    const foreign = local.serverless.createSnapshot(partner, REGION, {
+      namespaceName: 'partner-sales',
+      name: 'partner-weekly',
+      restoreAccess: [ACCOUNT, UNKNOWN],
+    });
+    const put = event('serverless/put-resource-policy', (d) => {
+      (d.requestParameters as Record<string, unknown>).resourceArn = foreign.arn;
+    });
+
+    // Act
+    const result = await runSnapshotEvent(rt, put);
+
+    // Assess: one read, the foreign-owner finding, and the partner's grants as they were
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.snapshots.map((e) => [e.snapshot.owner, e.findings.map((f) => f.kind)])).toEqual([
+      [partner, ['foreign-owner']],
+    ]);
+    expect(result.report.compliant).toBe(true);
+    expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1 });
+    expect(local.serverless.getByArn(foreign.arn)?.restoreAccess).toEqual([ACCOUNT, UNKNOWN]);
   });
 
   it('counts a snapshot deleted since the call as gone, not as a failure', async () => {

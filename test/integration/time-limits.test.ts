@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
   busEvents,

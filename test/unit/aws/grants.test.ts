@@ -18,13 +18,13 @@ import {
   revokeGrant,
 } from '../../../functions/aws/grants.ts';
 import type { Action, SnapshotRef } from '../../../functions/engine/model.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { snapshot } from '../../helpers/snapshots.ts';
 
 const redshift = mockClient(RedshiftClient);
 const client = new RedshiftClient({ region: 'us-east-1' });
 
-function revoke(ref: SnapshotRef = toRef(snapshot())): Extract<Action, { type: 'revoke' }> {
+function revoke(ref: SnapshotRef = toSnapshotRef(snapshot())): Extract<Action, { type: 'revoke' }> {
   return {
     type: 'revoke',
     snapshot: ref,
@@ -38,7 +38,7 @@ function revoke(ref: SnapshotRef = toRef(snapshot())): Extract<Action, { type: '
 const SERVERLESS_ARN =
   'arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/3f2b1c4e-8d9a-4e7b-9c61-0a5d2e7f8b13';
 const serverlessRef = (): SnapshotRef => ({
-  ...toRef(snapshot()),
+  ...toSnapshotRef(snapshot()),
   kind: 'serverless',
   cluster: undefined,
   namespace: 'sales',
@@ -73,7 +73,7 @@ function readBack(grants: string[] | undefined) {
 function remove(): Extract<Action, { type: 'delete' }> {
   return {
     type: 'delete',
-    snapshot: toRef(snapshot()),
+    snapshot: toSnapshotRef(snapshot()),
     findings: ['too-old'],
     rule: 'retention.manual.maxAgeDays',
   };

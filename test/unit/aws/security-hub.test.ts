@@ -9,8 +9,9 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { securityHubPort } from '../../../functions/aws/security-hub.ts';
 import { archived, findingId, toAsff } from '../../../functions/engine/asff.ts';
-import type { FindingsBatch, OpenFinding } from '../../../functions/engine/findings.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import type { OpenFinding } from '../../../functions/engine/findings.ts';
+import type { FindingsBatch } from '../../../functions/engine/ports.ts';
+import { toSnapshotRef as toRef } from '../../../functions/engine/snapshot-ref.ts';
 import { NOW, policy } from '../../helpers/policies.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 

@@ -14,17 +14,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { awsPorts, policyMatchesTags } from '../../../functions/aws/adapters.ts';
 import type { AwsClients } from '../../../functions/aws/clients.ts';
 import {
   deleteServerlessSnapshot,
   IAM_ACTIONS,
   INVENTORY_IAM_ACTIONS,
 } from '../../../functions/aws/grants.ts';
-import { awsPorts, policyMatchesTags } from '../../../functions/aws/ports.ts';
 import { serverlessGrants, toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action } from '../../../functions/engine/model.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
 import { snapshot } from '../../helpers/snapshots.ts';
 
@@ -61,7 +61,7 @@ function clients(): AwsClients {
   };
 }
 
-function remove(ref = toRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
+function remove(ref = toSnapshotRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
   return { type: 'delete', snapshot: ref, findings: ['too-old'], rule: 'retention.manual.maxAgeDays' };
 }
 
@@ -82,7 +82,7 @@ describe('Serverless enforcement', () => {
 
     const result = await ports.revoke({
       type: 'revoke',
-      snapshot: toRef(serverlessSnapshot(['999988887777'])),
+      snapshot: toSnapshotRef(serverlessSnapshot(['999988887777'])),
       account: '999988887777',
       findings: ['unauthorized-grant'],
       rule: 'sharing.allowedAccounts',
@@ -138,8 +138,8 @@ describe('Serverless enforcement', () => {
     redshift.on(DeleteClusterSnapshotCommand).resolves({});
     const ports = awsPorts(clients(), policy({}), OWNER);
 
-    await ports.remove(remove());
-    await ports.remove(remove(toRef(snapshot())));
+    await ports.delete(remove());
+    await ports.delete(remove(toSnapshotRef(snapshot())));
 
     expect(serverless).toHaveReceivedCommandExactlyOnceWith(DeleteSnapshotCommand, {
       snapshotName: 'sales-weekly',

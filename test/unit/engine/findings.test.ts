@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { findingId, SEVERITY, toAsff } from '../../../functions/engine/asff.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
-import { completeRegions, type FindingsBatch, openFindings } from '../../../functions/engine/findings.ts';
+import { completeRegions, openFindings } from '../../../functions/engine/findings.ts';
 import type { ActionResult, Snapshot } from '../../../functions/engine/model.ts';
 import { plan } from '../../../functions/engine/plan.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { FindingsBatch, RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
+import { toSnapshotRef as toRef } from '../../../functions/engine/snapshot-ref.ts';
 import { sweep } from '../../../functions/engine/sweep.ts';
 import { NOW, policy } from '../../helpers/policies.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
@@ -29,7 +30,7 @@ function entry(snap: Snapshot, outcome: ActionResult['outcome']) {
 function ports(batches: FindingsBatch[]): RunPorts {
   return {
     revoke: async () => ({ outcome: 'applied' }),
-    remove: async () => ({ outcome: 'applied' }),
+    delete: async () => ({ outcome: 'applied' }),
     restore: async () => ({ outcome: 'applied' }),
     publish: async (events) => ({ published: events.length, failed: [] }),
     findings: async (batch) => {

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
-import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/events.ts';
 import type { Action, Snapshot } from '../../../functions/engine/model.ts';
 import { plan } from '../../../functions/engine/plan.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import {
   type Policy,
   type PolicyInput,
@@ -290,7 +291,7 @@ function fleetPorts(
       set.delete(a.account);
       return { outcome: 'applied' };
     },
-    remove: async (a) => {
+    delete: async (a) => {
       const set = grants.get(a.snapshot.id);
       if (fail.remove.includes(a.snapshot.id) || (set && set.size > 0)) {
         return { outcome: 'failed', reason: 'InvalidClusterSnapshotState' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Finding, Snapshot } from '../../../functions/engine/model.ts';
 import { checkSafety, countPlanned, plan } from '../../../functions/engine/plan.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { SUPPORT_ACCOUNT } from '../../../functions/policy/schema.ts';
 import { NOW, policy } from '../../helpers/policies.ts';
 import { loadSnapshot, OWNER, snapshot } from '../../helpers/snapshots.ts';
@@ -13,7 +13,7 @@ function finding(snap: Snapshot, overrides: Partial<Finding>): Finding {
   return {
     kind: 'unauthorized-grant',
     severity: 'violation',
-    snapshot: toRef(snap),
+    snapshot: toSnapshotRef(snap),
     rule: 'sharing.allowedAccounts',
     message: 'test finding',
     remediation: 'revoke',
@@ -37,7 +37,7 @@ describe('plan', () => {
     expect(actions).toEqual([
       {
         type: 'revoke',
-        snapshot: toRef(snap),
+        snapshot: toSnapshotRef(snap),
         account: '999988887777',
         findings: ['unauthorized-grant'],
         rule: 'sharing.allowedAccounts',
@@ -45,7 +45,7 @@ describe('plan', () => {
       },
       {
         type: 'revoke',
-        snapshot: toRef(snap),
+        snapshot: toSnapshotRef(snap),
         account: SUPPORT_ACCOUNT,
         findings: ['support-access'],
         rule: 'sharing.allowSupportAccess',
@@ -144,7 +144,12 @@ describe('plan', () => {
     const actions = plan(snap, evaluate(snap, p, NOW), context);
 
     expect(actions).toEqual([
-      { type: 'delete', snapshot: toRef(snap), findings: ['too-old'], rule: 'retention.manual.maxAgeDays' },
+      {
+        type: 'delete',
+        snapshot: toSnapshotRef(snap),
+        findings: ['too-old'],
+        rule: 'retention.manual.maxAgeDays',
+      },
     ]);
   });
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { toRef } from '../../../functions/engine/evaluate.ts';
 import type { ActionResult, Finding, Snapshot } from '../../../functions/engine/model.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
-import { type RunPorts, type RunReport, runCompliance } from '../../../functions/engine/run.ts';
+import type { RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
+import type { RunReport } from '../../../functions/engine/run-report.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
@@ -19,7 +22,7 @@ function finding(s: Snapshot, overrides: Partial<Finding>): Finding {
   return {
     kind: 'unauthorized-grant',
     severity: 'violation',
-    snapshot: toRef(s),
+    snapshot: toSnapshotRef(s),
     account: '999988887777',
     rule: 'sharing.rules[0]',
     message: 'account 999988887777 is not allowed to restore snapshots of cluster finance-prod',
@@ -31,7 +34,7 @@ function finding(s: Snapshot, overrides: Partial<Finding>): Finding {
 /** A report with long identifiers, long AWS errors and every outcome: what makes lines wrap. */
 function report(entries: { snapshot: Snapshot; findings: Partial<Finding>[]; results: ActionResult[] }[]) {
   const snapshots = entries.map((e) => ({
-    snapshot: toRef(e.snapshot),
+    snapshot: toSnapshotRef(e.snapshot),
     findings: e.findings.map((f) => finding(e.snapshot, f)),
     results: e.results,
   }));
@@ -70,7 +73,7 @@ function report(entries: { snapshot: Snapshot; findings: Partial<Finding>[]; res
 
 const revoke = (s: Snapshot, outcome: ActionResult['outcome'], reason?: string): ActionResult => ({
   type: 'revoke',
-  snapshot: toRef(s),
+  snapshot: toSnapshotRef(s),
   account: '999988887777',
   findings: ['unauthorized-grant'],
   rule: 'sharing.rules[0]',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
-import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/compliance-events.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import { sweep } from '../../../functions/engine/sweep.ts';
 import { type PolicyInput, PolicySchema } from '../../../functions/policy/schema.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
@@ -51,7 +52,7 @@ function fakePorts(
         return { outcome: 'failed', reason: err, attempts: 1, unchanged: true };
       return err ? { outcome: 'failed', reason: err } : { outcome: 'applied', attempts: 1 };
     },
-    remove: async (a) => {
+    delete: async (a) => {
       calls.remove.push(a.snapshot.id);
       calls.log.push(`delete ${a.snapshot.id}`);
       const err = script.remove?.[a.snapshot.id];

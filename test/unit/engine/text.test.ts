@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleLength, wrap } from '../../../functions/engine/text.ts';
+import { visibleLength, wrap } from '../../../functions/report/text.ts';
 
 const plain = (width: number) => ({ width, color: false });
 

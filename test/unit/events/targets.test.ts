@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/events/cloudtrail.ts';
-import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/events/targets.ts';
+import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
+import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/triggers/targets.ts';
 
 const ACCOUNT = '123456789012';
 const MANUAL_1_ARN = `arn:aws:redshift:us-east-1:${ACCOUNT}:snapshot:finance-prod/finance-prod-manual-1`;
@@ -74,10 +74,9 @@ describe('snapshotTargets', () => {
     });
   });
 
-  it('never touches a snapshot an ARN places in another account', () => {
+  it('passes on a snapshot an ARN places in another account: the run reports it as foreign-owner', () => {
     expect(snapshotTargets(detail('authorize-snapshot-access-foreign-arn'))).toEqual({
-      ignored:
-        'snapshot arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly is owned by another account (444455556666); it is never changed',
+      addresses: [{ arn: 'arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly' }],
     });
   });
 

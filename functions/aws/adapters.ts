@@ -1,9 +1,8 @@
-import type { FindingsPort } from '../engine/findings.ts';
-import type { RunPorts } from '../engine/run.ts';
-import type { InventoryPort } from '../engine/sweep.ts';
+import type { FindingsPort, InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
-import { putEventsBatch } from './events.ts';
+import { putEventsBatch } from './event-bus.ts';
 import {
   deleteClusterSnapshot,
   deleteServerlessSnapshot,
@@ -11,7 +10,7 @@ import {
   restoreGrant,
   revokeGrant,
 } from './grants.ts';
-import { type InventoryItem, listSnapshots } from './inventory.ts';
+import { listSnapshots } from './inventory.ts';
 import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
 
 /**
@@ -42,7 +41,7 @@ export function tagOptions(policy: Policy, account: string): TagOptions {
  * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
  * a permission not yet deployed) must not hide the other: the failure is raised after both.
  */
-async function* bothKinds(
+async function* bothSnapshotKinds(
   kinds: Array<() => AsyncIterable<InventoryItem[]>>,
 ): AsyncGenerator<InventoryItem[]> {
   const failures: Error[] = [];
@@ -54,7 +53,7 @@ async function* bothKinds(
     }
   }
   const [first, second] = failures;
-  if (first && second) throw new Error(`${first.name}: ${first.message}; ${second.name}: ${second.message}`);
+  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
   if (first) throw first;
 }
 
@@ -67,7 +66,7 @@ async function* bothKinds(
  */
 export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryPort {
   return (region) =>
-    bothKinds([
+    bothSnapshotKinds([
       () => listSnapshots(clients.redshift(region), region),
       () => listServerlessSnapshots(clients.serverless(region), region, tags),
     ]);
@@ -94,11 +93,7 @@ function lazySecurityHub(clients: AwsClients): FindingsPort {
  * @example
  * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
  */
-export function awsPorts(
-  clients: AwsClients,
-  policy: Policy,
-  account: string,
-): RunPorts & { inventory: InventoryPort } {
+export function awsPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
   // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
   // revoke does not show: one GetSnapshot reads it back.
   const grantsIn =
@@ -114,7 +109,7 @@ export function awsPorts(
       lasting(() =>
         restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
       ),
-    remove: (action) =>
+    delete: (action) =>
       action.snapshot.kind === 'serverless'
         ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
         : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),

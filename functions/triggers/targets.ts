@@ -151,15 +151,16 @@ function first(detail: CloudTrailDetail, paths: readonly Path[] = []): string | 
 
 /** `arn:partition:service:region:account:resource`; the resource part may itself hold colons. */
 function parseArn(arn: string) {
-  const [, , service, , account, ...rest] = arn.split(':');
-  return { service, account, resource: rest.join(':') };
+  const [, , service, , , ...rest] = arn.split(':');
+  return { service, resource: rest.join(':') };
 }
 
-function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
+/**
+ * The snapshot an ARN names, if it names one. An ARN in another account is passed on too: the run
+ * reads it and reports it as foreign-owner, as a sweep does, and never changes it.
+ */
+function fromArn(arn: string): Extraction {
   const parts = parseArn(arn);
-  if (parts.account !== detail.recipientAccountId) {
-    return { ignored: `snapshot ${arn} is owned by another account (${parts.account}); it is never changed` };
-  }
   // Provisioned `snapshot:cluster/name`, Serverless `snapshot/uuid`; namespaces, workgroups and
   // clusters carry tags and policies too, and are not this function's business.
   const snapshot =
@@ -171,7 +172,7 @@ function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
 
 /**
  * Reads the snapshots one CloudTrail record names, by the table above. Failed calls changed
- * nothing; an ARN in another account is never ours to touch.
+ * nothing, so they name none.
  *
  * @example
  * snapshotTargets(event.detail);
@@ -188,7 +189,7 @@ export function snapshotTargets(detail: CloudTrailDetail): Extraction {
     return { ignored: `${detail.eventName} failed (${detail.errorCode}): nothing changed` };
   }
   const arn = first(detail, target.arn);
-  if (arn) return fromArn(arn, detail);
+  if (arn) return fromArn(arn);
   const id = first(detail, target.id);
   if (id) {
     const cluster = first(detail, target.cluster);

@@ -6,8 +6,9 @@ import {
   type EventDetail,
   MAX_FINDINGS_PER_EVENT,
   SCHEMA_VERSION,
-} from './events.ts';
+} from './compliance-events.ts';
 import type { ActionResult, Finding, SnapshotRef } from './model.ts';
+import type { InventoryError, Totals } from './run-report.ts';
 
 /** What every event of one run shares. */
 export type RunContext = {
@@ -50,8 +51,8 @@ function findingDetail(f: Finding, ctx: RunContext): NonNullable<EventDetail['fi
   };
 }
 
-/** Builds one event; `time` is the run's clock so a replayed run publishes the same details. */
-export function event(
+/** Builds one compliance event; `time` is the run's clock so a replayed run publishes the same details. */
+export function complianceEvent(
   ctx: RunContext,
   detailType: DetailType,
   region: string,
@@ -121,17 +122,17 @@ export function actionEvent(
   };
   const region = result.snapshot.region;
   if (result.outcome === 'failed') {
-    return event(ctx, DETAIL_TYPES.failed, region, { ...base, reason: result.reason ?? 'failed' });
+    return complianceEvent(ctx, DETAIL_TYPES.failed, region, { ...base, reason: result.reason ?? 'failed' });
   }
   if (result.outcome !== 'applied') return undefined;
   const why = related.map((f) => f.message).join('; ');
   if (result.type === 'delete') {
-    return event(ctx, DETAIL_TYPES.deleted, region, { ...base, reason: why });
+    return complianceEvent(ctx, DETAIL_TYPES.deleted, region, { ...base, reason: why });
   }
   const reason = forDelete
     ? `revoked to delete: account ${account} may restore this snapshot, but Redshift deletes only an unshared snapshot (${why})`
     : why || `account ${account} is not allowed`;
-  return event(ctx, DETAIL_TYPES.revoked, region, { ...base, reason });
+  return complianceEvent(ctx, DETAIL_TYPES.revoked, region, { ...base, reason });
 }
 
 /**
@@ -175,7 +176,7 @@ export function violationEvent(
   if (remaining.length === 0) return undefined;
   const open = results.filter((r) => r.outcome !== 'applied' && r.outcome !== 'already-done');
   const first = remaining[0] as Finding;
-  return event(ctx, DETAIL_TYPES.violation, ref.region, {
+  return complianceEvent(ctx, DETAIL_TYPES.violation, ref.region, {
     snapshot: snapshotDetail(ref),
     rule: { path: first.rule, line: ctx.locate?.(first.rule) },
     findings: remaining.slice(0, MAX_FINDINGS_PER_EVENT).map((f) => findingDetail(f, ctx)),
@@ -185,5 +186,45 @@ export function violationEvent(
       (open.length === 0
         ? 'the policy reports this finding; it does not remediate it'
         : remaining.map((f) => f.message).join('; ')),
+  });
+}
+
+/** The event for one safety limit the plan exceeded: it stopped its own kind of action only. */
+export function blastRadiusEvent(ctx: RunContext, region: string, reason: string): ComplianceEvent {
+  return complianceEvent(ctx, DETAIL_TYPES.blastRadius, region, { reason });
+}
+
+/** The event for a region, or one snapshot record in it, that could not be read. */
+export function inventoryFailedEvent(ctx: RunContext, error: InventoryError): ComplianceEvent {
+  return complianceEvent(ctx, DETAIL_TYPES.inventoryFailed, error.region, {
+    reason: error.identifier ? `snapshot ${error.identifier}: ${error.reason}` : error.reason,
+  });
+}
+
+/**
+ * A sweep's last event: what it checked and did, and whether the fleet ended compliant.
+ *
+ * @example
+ * completedEvent(ctx, 'us-east-1', totals, true).detail.reason; // '12 snapshots checked; compliant'
+ */
+export function completedEvent(
+  ctx: RunContext,
+  region: string,
+  totals: Totals,
+  compliant: boolean,
+): ComplianceEvent {
+  const summary = compliant ? 'compliant' : 'violations or failures remain';
+  return complianceEvent(ctx, DETAIL_TYPES.completed, region, {
+    reason: `${totals.snapshots} snapshots checked; ${summary}`,
+    totals: {
+      snapshots: totals.snapshots,
+      foreign: totals.foreign,
+      compliant: totals.compliant,
+      violating: totals.violating,
+      findings: totals.findings,
+      revocations: totals.revocations,
+      deletions: totals.deletions,
+      failures: totals.failures,
+    },
   });
 }
