@@ -1,5 +1,5 @@
 import { PAGE_SIZE } from '../functions/aws/inventory.ts';
-import { EVENTS_PER_CALL } from '../functions/engine/sink.ts';
+import { EVENTS_PER_CALL } from '../functions/engine/ports.ts';
 
 /** The calls DESIGN.md holds the product to, by action name as the stand-in counts them. */
 export const COUNTED_ACTIONS = [
@@ -13,8 +13,17 @@ export type CountedAction = (typeof COUNTED_ACTIONS)[number];
 /** Redshift Serverless' listing: one call per region when the product lists that kind at all. */
 export const SERVERLESS_LISTING = 'ListSnapshots';
 
+/** Redshift Serverless' read of one snapshot: how a Serverless revoke is confirmed. */
+export const SERVERLESS_READ_BACK = 'GetSnapshot';
+
 /** What one region of a seeded fleet needs from an enforcer (from the stand-in's fleet stats). */
-export type RegionFleet = { snapshots: number; unauthorizedGrants: number; supportGrants: number };
+export type RegionFleet = {
+  snapshots: number;
+  unauthorizedGrants: number;
+  supportGrants: number;
+  /** The region's Redshift Serverless snapshots, when the fleet has any. */
+  serverless?: { unauthorizedGrants: number };
+};
 
 export type CallFigures = { actual: number; minimum: number; ratio: number };
 
@@ -27,20 +36,25 @@ export function pagesFor(snapshots: number): number {
  * The fewest calls a sweep of `fleets` can make: one describe per 100 snapshots per region, one
  * revoke per grant the policy refuses (support grants included: the bench policy refuses them),
  * one PutEvents per ten events published, one GetCallerIdentity. A Serverless listing counts one
- * call per region, and only when the product made it (the fleet holds no Serverless snapshots).
+ * call per region, and only when the product made it (the bench fleet holds no Serverless
+ * snapshots). Each Serverless revoke adds one GetSnapshot: it is done only once the snapshot, read
+ * back, no longer lists the account. A provisioned revoke is confirmed from its own answer.
  */
 export function minimumCalls(
   fleets: readonly RegionFleet[],
   eventsPublished: number,
   observed: Readonly<Record<string, number>>,
 ): Record<string, number> {
+  const serverlessRevokes = fleets.reduce((n, f) => n + (f.serverless?.unauthorizedGrants ?? 0), 0);
   const minimum: Record<string, number> = {
     DescribeClusterSnapshots: fleets.reduce((n, f) => n + pagesFor(f.snapshots), 0),
-    RevokeSnapshotAccess: fleets.reduce((n, f) => n + f.unauthorizedGrants + f.supportGrants, 0),
+    RevokeSnapshotAccess:
+      fleets.reduce((n, f) => n + f.unauthorizedGrants + f.supportGrants, 0) + serverlessRevokes,
     PutEvents: Math.ceil(eventsPublished / EVENTS_PER_CALL),
     GetCallerIdentity: 1,
   };
   if ((observed[SERVERLESS_LISTING] ?? 0) > 0) minimum[SERVERLESS_LISTING] = fleets.length;
+  if (serverlessRevokes > 0) minimum[SERVERLESS_READ_BACK] = serverlessRevokes;
   return minimum;
 }
 

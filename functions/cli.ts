@@ -1,8 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { diffCommand } from './cli/diff.ts';
 import { handleEventCommand } from './cli/handle-event.ts';
+import { inventoryCommand } from './cli/inventory.ts';
 import { type CliIo, processIo } from './cli/io.ts';
+import { reportCommand } from './cli/report-html.ts';
 import { schemaCommand } from './cli/schema.ts';
 import { sweepCommand } from './cli/sweep.ts';
 import { validateCommand } from './cli/validate.ts';
@@ -26,12 +29,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run snapshot-guard --help for usage)');
+    .showHelpAfterError('(run snapshot-guard --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 valid / compliant, 1 violations or failures remain, 2 bad input or
+usage (nothing was changed). Each command's --help says more.
+`,
+    );
 
   program.addCommand(validateCommand(io, setExit));
   program.addCommand(schemaCommand(io, setExit));
   program.addCommand(sweepCommand(io, setExit));
   program.addCommand(handleEventCommand(io, setExit));
+  program.addCommand(inventoryCommand(io, setExit));
+  program.addCommand(diffCommand(io, setExit));
+  program.addCommand(reportCommand(io, setExit));
 
   // addCommand, unlike command(), does not pass settings down: without this a subcommand's usage
   // error would call process.exit and write to the real stderr.

@@ -3,6 +3,17 @@
  * survive bundling) and keeps the underlying `cause`.
  */
 
+/**
+ * An error as a reason in a report or an event: its name, which says what kind of failure it is
+ * (`ThrottlingException`, `TimeUpError`), then its message.
+ *
+ * @example
+ * errorText(new TimeUpError('time ran out')); // 'TimeUpError: time ran out'
+ */
+export function errorText(error: unknown): string {
+  return `${(error as Error).name}: ${(error as Error).message}`;
+}
+
 /** One problem found in a policy file, located as `file:line:col path: message`. */
 export type PolicyIssue = {
   file: string;
@@ -39,6 +50,15 @@ export class InputError extends Error {
     super(options?.path ? `${options.path}: ${message}` : message, options);
     this.path = options?.path ?? '';
   }
+}
+
+/**
+ * An AWS call abandoned (or never sent) because the run's time was up: the host (Lambda) would
+ * have stopped it mid-flight. A change it carried may still have landed; the next run reads the
+ * state again.
+ */
+export class TimeUpError extends Error {
+  override readonly name = 'TimeUpError';
 }
 
 /** An AWS response the product relies on did not have the shape it needs. */

@@ -1,11 +1,12 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { observability, withStack } from './middleware/stack.ts';
-import { finalResults, finishRun, hubContext } from './org/finish.ts';
+import { lambdaHandler } from './lambda/middleware.ts';
+import { observability } from './lambda/observability.ts';
+import { FINISH_RESERVE_MS, finalResults, finishRun, hubContext } from './org/finish.ts';
 import { gate } from './org/gate.ts';
 import { AccountNoteSchema, GateSchema, RunSchema, WorkResultSchema } from './org/model.ts';
 import { hubPublisher } from './org/publish.ts';
-import { lazyRuntime } from './runtime.ts';
+import { lazyRuntime, withinTime } from './runtime.ts';
 
 /** A Map state's gathered output: one entry per item, each parsed on its own (see finalResults). */
 const Results = z.array(z.unknown()).max(100_000);
@@ -27,15 +28,16 @@ export const OrgStepSchema = z.discriminatedUnion('step', [
 ]);
 
 const obs = observability();
-const runtime = lazyRuntime();
+const runtime = lazyRuntime(FINISH_RESERVE_MS);
 
 /**
  * Organisation mode, between and after the Distributed Maps: `gate` checks the run's safety
- * limits over every held account-region; `finish` publishes the run's summary events.
+ * limits over every held account-region; `finish` publishes the run's summary events, its calls
+ * bound by the time the invocation has left.
  */
-export const handler = withStack(OrgStepSchema, obs, async (input, context: Context) => {
+export const handler = lambdaHandler(OrgStepSchema, obs, async (input, context: Context, signal) => {
   obs.logger.appendKeys({ runId: input.run.runId, step: input.step });
-  const rt = await runtime();
+  const rt = await runtime(context.getRemainingTimeInMillis());
   const policy = rt.loaded.policy;
   if (input.step === 'gate') {
     const parsed = input.results.flatMap((r) => {
@@ -48,17 +50,20 @@ export const handler = withStack(OrgStepSchema, obs, async (input, context: Cont
       planned: decision.planned,
       held: decision.held.length,
     });
-    // The Enforce map reads `reason` for every item; a JSONPath to a missing key fails the run.
+    // The Enforce map reads `reason` and `stops` for every item; a JSONPath to a missing key fails the run.
     return { ...decision, reason: decision.reason ?? '' };
   }
   const hubAccount = context.invokedFunctionArn.split(':')[4] ?? '';
-  const summary = await finishRun(hubPublisher(rt.clients, policy), {
-    context: hubContext(policy, hubAccount, input.run),
-    homeRegion: rt.clients.homeRegion,
-    plan: input,
-    results: finalResults(input.items, input.swept, input.enforced),
-    gate: input.gate.held.length > 0 ? input.gate : undefined,
-  });
+  const request = { remainingMs: () => context.getRemainingTimeInMillis(), signal };
+  const { value: summary } = await withinTime(request, FINISH_RESERVE_MS, () =>
+    finishRun(hubPublisher(rt.clients, policy), {
+      context: hubContext(policy, hubAccount, input.run),
+      homeRegion: rt.clients.homeRegion,
+      plan: input,
+      results: finalResults(input.items, input.swept, input.enforced),
+      gate: input.gate.held.length > 0 ? input.gate : undefined,
+    }),
+  );
   obs.logger.info('organization sweep finished', {
     summary: { ...summary, failures: summary.failures.length },
   });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type AwsClients, createClients } from './aws/clients.ts';
+import { awsPorts } from './aws/adapters.ts';
+import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
-import { awsPorts } from './aws/ports.ts';
-import type { RunContext } from './engine/detail.ts';
-import type { RunReport } from './engine/run.ts';
+import type { RunContext } from './engine/event-builders.ts';
+import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
 
@@ -22,9 +22,12 @@ export async function createRuntime(options: {
   policyPath: string;
   homeRegion: string;
   now?: Date;
+  /** What one call may take at most (see `clientTimeouts`); the SDK's defaults without it. */
+  callBudgetMs?: number;
 }): Promise<Runtime> {
   const loaded = await loadPolicy(options.policyPath, { now: options.now });
-  return runtimeFor(loaded, createClients({ homeRegion: options.homeRegion }));
+  const timeouts = options.callBudgetMs === undefined ? {} : clientTimeouts(options.callBudgetMs);
+  return runtimeFor(loaded, createClients({ homeRegion: options.homeRegion, ...timeouts }));
 }
 
 const HandlerEnvSchema = z.object({
@@ -34,20 +37,26 @@ const HandlerEnvSchema = z.object({
 
 /**
  * A Lambda handler's runtime: built from the environment on first use and kept for the
- * container's life. A build that fails (a policy that does not load) is tried again on the next
- * invocation rather than cached.
+ * container's life. The first invocation's remaining time is the function's timeout: the SDK's
+ * attempts and request timeout are sized from it, less what the run keeps back (`reserveMs`), so
+ * a 30 s function never waits 6 × 10 s on one call. A build that fails (a policy that does not
+ * load) is tried again on the next invocation rather than cached.
  *
  * @example
- * const runtime = lazyRuntime();
- * const rt = await runtime(); // loads POLICY_PATH once per cold start
+ * const runtime = lazyRuntime(SWEEP_RESERVE_MS);
+ * const rt = await runtime(context.getRemainingTimeInMillis()); // loads POLICY_PATH once per cold start
  */
-export function lazyRuntime(): () => Promise<Runtime> {
+export function lazyRuntime(reserveMs = 0): (timeoutMs?: number) => Promise<Runtime> {
   let pending: Promise<Runtime> | undefined;
-  return () => {
+  return (timeoutMs) => {
     pending ??= Promise.resolve()
       .then(() => {
         const env = HandlerEnvSchema.parse(process.env);
-        return createRuntime({ policyPath: env.POLICY_PATH, homeRegion: env.AWS_REGION });
+        return createRuntime({
+          policyPath: env.POLICY_PATH,
+          homeRegion: env.AWS_REGION,
+          ...(timeoutMs === undefined ? {} : { callBudgetMs: timeoutMs - reserveMs / 2 }),
+        });
       })
       .catch((error) => {
         pending = undefined;
@@ -78,7 +87,10 @@ export type SweepRequest = {
   dryRun?: boolean;
   /** Overrides the policy's regions (the CLI's `--region`). */
   regions?: string[];
+  /** Time left before the host stops the run; without it (the CLI) nothing is cut short. */
   remainingMs?: () => number;
+  /** Fires just before the host stops the run (middy's `timeoutEarlyInMillis`). */
+  signal?: AbortSignal;
   now?: Date;
   runId?: string;
   onProgress?: (snapshotsRead: number) => void;
@@ -103,25 +115,59 @@ export function runContext(
     dryRun: request.dryRun === true || policy.mode === 'audit',
     now: request.now ?? new Date(),
     locate: (path: string) => lineOf(rt.loaded, path),
+    policyFile: rt.loaded.file,
+    policySha256: rt.loaded.sha256,
     homeRegion: rt.clients.homeRegion,
     remainingMs: request.remainingMs,
   };
 }
 
+/**
+ * Runs `run` with every AWS call it makes bound by the host's deadline (see `callLimits`), and
+ * says how many calls were cut short. Without `remainingMs` (the CLI) nothing is cut.
+ *
+ * @example
+ * const { value, cut } = await withinTime(request, 5_000, () => run());
+ */
+export async function withinTime<T>(
+  request: Pick<SweepRequest, 'remainingMs' | 'signal'>,
+  reserveMs: number,
+  run: () => Promise<T>,
+): Promise<{ value: T; cut: number }> {
+  if (!request.remainingMs) return { value: await run(), cut: 0 };
+  const limits = callLimits(request.remainingMs(), reserveMs, request.signal);
+  try {
+    const value = await withCallLimits(limits, run);
+    return { value, cut: limits.cut };
+  } finally {
+    limits.dispose();
+  }
+}
+
+/** A report some of whose calls were cut short by time: not everything was done, and it says so. */
+export function cutShort(report: RunReport, cut: number): RunReport {
+  return cut > 0 ? { ...report, truncated: true, compliant: false } : report;
+}
+
+/** Kept back from the sweep's Lambda timeout for publishing the last events and returning. */
+export const SWEEP_RESERVE_MS = 20_000;
+
 /** One compliance sweep with the runtime's policy and clients. */
 export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
   const policy = rt.loaded.policy;
-  const account = await rt.account();
-  return sweep(
-    {
-      ...runContext(rt, account, request),
-      regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
-      onProgress: request.onProgress,
-      // Kept back from the Lambda timeout for publishing the last events and returning.
-      reserveMs: 20_000,
-    },
-    awsPorts(rt.clients, policy, account),
-  );
+  const { value, cut } = await withinTime(request, SWEEP_RESERVE_MS, async () => {
+    const account = await rt.account();
+    return sweep(
+      {
+        ...runContext(rt, account, request),
+        regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
+        onProgress: request.onProgress,
+        reserveMs: SWEEP_RESERVE_MS,
+      },
+      awsPorts(rt.clients, policy, account),
+    );
+  });
+  return cutShort(value, cut);
 }
 
 /** The Lambda result and log line: counts, not the findings themselves. */
@@ -136,5 +182,8 @@ export function summarize(report: RunReport) {
     truncated: report.truncated,
     inventoryErrors: report.inventoryErrors.length,
     events: { published: report.events.published, failed: report.events.failed.length },
+    ...(report.securityHub
+      ? { securityHub: { ...report.securityHub, failed: report.securityHub.failed.length } }
+      : {}),
   };
 }

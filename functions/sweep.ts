@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { observability, recordMetrics, withStack } from './middleware/stack.ts';
-import { lazyRuntime, runSweep, summarize } from './runtime.ts';
+import { lambdaHandler } from './lambda/middleware.ts';
+import { observability, recordMetrics } from './lambda/observability.ts';
+import { lazyRuntime, runSweep, SWEEP_RESERVE_MS, summarize } from './runtime.ts';
 
 /** An EventBridge schedule, or a manual invoke asking for a dry run. */
 export const SweepEventSchema = z.union([
@@ -14,14 +15,18 @@ export const SweepEventSchema = z.union([
 ]);
 
 const obs = observability();
-const runtime = lazyRuntime();
+const runtime = lazyRuntime(SWEEP_RESERVE_MS);
 
-/** Scheduled compliance sweep: parse, sweep, summarize. Policy and clients are built on the first call. */
-export const handler = withStack(SweepEventSchema, obs, async (event, context: Context) => {
-  const report = await runSweep(await runtime(), {
+/**
+ * Scheduled compliance sweep: parse, sweep, summarize. Policy and clients are built on the first
+ * call; every AWS call is bound by the time the invocation has left.
+ */
+export const handler = lambdaHandler(SweepEventSchema, obs, async (event, context: Context, signal) => {
+  const report = await runSweep(await runtime(context.getRemainingTimeInMillis()), {
     trigger: 'schedule',
     dryRun: 'dryRun' in event && event.dryRun === true,
     remainingMs: () => context.getRemainingTimeInMillis(),
+    signal,
   });
   obs.logger.appendKeys({ runId: report.runId });
   recordMetrics(obs.metrics, report);

@@ -1,7 +1,10 @@
 import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { createClients } from '../functions/aws/clients.ts';
-import { renderReport } from '../functions/engine/report.ts';
+import { processIo } from '../functions/cli/io.ts';
+import { textStyle } from '../functions/cli/run-flags.ts';
 import { lineOf, loadPolicy } from '../functions/policy/load.ts';
+import { renderReport } from '../functions/report/table.ts';
+import { wrap } from '../functions/report/text.ts';
 import { runSweep, runtimeFor } from '../functions/runtime.ts';
 import { startLocalAws } from './server.ts';
 
@@ -36,20 +39,23 @@ try {
     locate: (p: string) => lineOf(loaded, p),
   };
 
-  console.log(`Local AWS stand-in at ${local.endpoint}, demo fleet seeded in ${REGION}.\n`);
-  console.log('=== First sweep ===');
+  // The command line's layout: the terminal's width and colour, or 80 plain columns in a pipe.
+  const style = textStyle(processIo, true);
+  const say = (text: string) => console.log(wrap([], [{ text }], 0, style).join('\n'));
+  say(`Local AWS stand-in at ${local.endpoint}, demo fleet seeded in ${REGION}.`);
+  console.log('\n=== First sweep ===');
   const first = await runSweep(rt, { trigger: 'cli' });
-  console.log(renderReport(first, source));
+  console.log(renderReport(first, source, style));
 
   console.log('=== Second sweep ===');
   const second = await runSweep(rt, { trigger: 'cli' });
   const actions = second.snapshots.flatMap((s) => s.results);
   const remaining = Object.values(second.totals.findingsByKind).reduce((a, b) => a + b, 0);
-  console.log(
+  say(
     actions.length === 0 && second.totals.failures === 0
-      ? `Nothing left to revoke or delete: every grant on the fleet is one the policy allows.\n` +
-          `${remaining} report-only findings remain (retention, exemptions, snapshots owned by other accounts):\n` +
-          'the policy reports them; it changes them only where it says `delete`.'
+      ? 'Nothing left to revoke or delete: every grant on the fleet is one the policy allows. ' +
+          `${remaining} report-only findings remain (retention, exemptions, snapshots owned by other ` +
+          'accounts): the policy reports them; it changes them only where it says `delete`.'
       : `Second sweep still had ${actions.length} actions and ${second.totals.failures} failures.`,
   );
   if (actions.length > 0 || second.totals.failures > 0) exitCode = 1;
@@ -62,7 +68,8 @@ try {
   const calls = Object.entries(local.calls())
     .map(([k, n]) => `${k.split('.')[1]} ${n}`)
     .join(', ');
-  console.log(`\nAWS calls made over both sweeps: ${calls}`);
+  console.log('');
+  say(`AWS calls made over both sweeps: ${calls}`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   exitCode = 2;

@@ -9,6 +9,7 @@ import type {
   FaultCodes,
   JsonService,
   QueryService,
+  RestJsonService,
   ServiceDefinition,
 } from './core/service.ts';
 import { readSigning } from './core/signing.ts';
@@ -26,7 +27,7 @@ export interface DispatchDeps {
 
 type Routed =
   | { service: QueryService; action: string; params: QueryParams }
-  | { service: JsonService; action: string; body: Record<string, unknown> }
+  | { service: JsonService | RestJsonService; action: string; body: Record<string, unknown> }
   | { service: undefined; action: string };
 
 /** Handles one AWS API request end to end: route, count, inject faults, run, answer. */
@@ -51,7 +52,16 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   // Injected latency is a deadline from arrival, as a real service's latency includes its own
   // work: the stand-in's time building the answer must not add to it.
   const wait = arrived + delayMs - performance.now();
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) {
+    // A client that gave up (its socket closed) gets no answer; the call's work is done, as on AWS.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    try {
+      await sleep(wait, undefined, { signal: gone.signal });
+    } catch {
+      return;
+    }
+  }
   reply();
 }
 
@@ -81,7 +91,10 @@ function answer(
       const handler = routed.service.actions[routed.action];
       if (!handler)
         throw new ServiceError('UnknownOperationException', `Unknown operation ${routed.action}`, 400);
-      const type = `application/x-amz-json-${routed.service.jsonVersion}`;
+      const type =
+        routed.service.protocol === 'json'
+          ? `application/x-amz-json-${routed.service.jsonVersion}`
+          : 'application/json';
       const json = JSON.stringify(handler(ctx, routed.body));
       return () => send(res, 200, type, json, requestId);
     }
@@ -109,6 +122,12 @@ function route(services: readonly ServiceDefinition[], req: IncomingMessage, raw
     );
     if (!service) return { service: undefined, action: target };
     return { service, action, body: parseJsonBody(raw) };
+  }
+  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  if (path !== '/') {
+    const key = `${req.method ?? 'GET'} ${path}`;
+    const rest = services.find((s): s is RestJsonService => s.protocol === 'rest-json' && key in s.routes);
+    if (rest) return { service: rest, action: rest.routes[key] as string, body: parseJsonBody(raw) };
   }
   const params = new QueryParams(raw);
   const action = params.action ?? 'Unknown';
@@ -157,7 +176,9 @@ function sendError(res: ServerResponse, service: ServiceDefinition, error: Servi
   }
   const body = JSON.stringify({ __type: error.code, message: error.message });
   res.setHeader('x-amzn-ErrorType', error.code);
-  send(res, error.status, `application/x-amz-json-${service.jsonVersion}`, body, requestId);
+  const type =
+    service.protocol === 'json' ? `application/x-amz-json-${service.jsonVersion}` : 'application/json';
+  send(res, error.status, type, body, requestId);
 }
 
 function sendQueryError(res: ServerResponse, error: ServiceError, requestId: string) {

@@ -64,6 +64,18 @@ export const faultSpecSchema = z.strictObject({
     .optional(),
   /** Just before each of the next N RevokeSnapshotAccess calls, someone else revokes the same grant. */
   concurrentRevoke: z.strictObject({ next: z.number().int().min(1).optional() }).optional(),
+  /**
+   * The next N RevokeSnapshotAccess calls (for `account` only, when given) are accepted and change
+   * nothing: the grant stays. A provisioned snapshot's answer still lists the account; for a
+   * Redshift Serverless ARN, Redshift's answer leaves it out while the snapshot's own grants keep
+   * it (what GetSnapshot shows), as when a grant made through PutResourcePolicy outlives a revoke.
+   */
+  revokeKeepsAccess: z
+    .strictObject({
+      next: z.number().int().min(1).optional(),
+      account: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type FaultRule = z.input<typeof faultRuleSchema>;

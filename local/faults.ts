@@ -44,6 +44,7 @@ export class FaultControl {
   private entryFailures: { rate: number; left: number; errorCode: string } | undefined;
   private vanish: { afterPage: number; pages: number; snapshotIdentifier?: string | undefined } | undefined;
   private revokesLeft = 0;
+  private keepAccess: { left: number; account?: string | undefined } = { left: 0 };
 
   /** `base` is the server-wide setting (from start options); it survives clear(). */
   constructor(
@@ -73,6 +74,9 @@ export class FaultControl {
     }
     if (spec.vanishSnapshot) this.vanish = { ...spec.vanishSnapshot, pages: 0 };
     if (spec.concurrentRevoke) this.revokesLeft = spec.concurrentRevoke.next ?? 1;
+    if (spec.revokeKeepsAccess) {
+      this.keepAccess = { left: spec.revokeKeepsAccess.next ?? 1, account: spec.revokeKeepsAccess.account };
+    }
   }
 
   clear(): void {
@@ -80,6 +84,7 @@ export class FaultControl {
     this.entryFailures = undefined;
     this.vanish = undefined;
     this.revokesLeft = 0;
+    this.keepAccess = { left: 0 };
     this.random = createRandom(this.seed);
   }
 
@@ -130,6 +135,14 @@ export class FaultControl {
     return true;
   }
 
+  /** Whether this RevokeSnapshotAccess of `grantee` is to be accepted while changing nothing. */
+  takeRevokeKeepsAccess(grantee: string): boolean {
+    const k = this.keepAccess;
+    if (k.left <= 0 || (k.account !== undefined && k.account !== grantee)) return false;
+    k.left--;
+    return true;
+  }
+
   describe(): Record<string, unknown> {
     return {
       seed: this.seed,
@@ -145,6 +158,10 @@ export class FaultControl {
       putEventsFailures: this.entryFailures,
       vanishSnapshot: this.vanish,
       concurrentRevoke: this.revokesLeft > 0 ? { next: this.revokesLeft } : undefined,
+      revokeKeepsAccess:
+        this.keepAccess.left > 0
+          ? { next: this.keepAccess.left, account: this.keepAccess.account }
+          : undefined,
     };
   }
 

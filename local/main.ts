@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { EventsSchema } from '../functions/policy/schema.ts';
 import { type LocalAwsOptions, startLocalAws } from './server.ts';
 
 const USAGE = `Usage: npm run local -- [options]
@@ -14,7 +15,8 @@ const USAGE = `Usage: npm run local -- [options]
   --error-rate <0..1>     Fraction of calls answered with HTTP 500/503.
   --fault-seed <n>        Seed for random fault decisions. Default 1.
   --accounts <list>       Access key to account map: AKID=123456789012,AKID2=210987654321
-  --event-bus <name>      An event bus that exists everywhere (repeatable).
+  --event-bus <name>      An event bus that exists everywhere (repeatable), besides
+                          default and snapshot-compliance, which always exist.
   --reject-unknown-bus    Fail PutEvents entries for missing buses instead of dropping them.
   --org-accounts <list>   An AWS Organization: the caller's account (unknown keys) is the
                           management account, with these members: 111111111111,222222222222.
@@ -26,6 +28,9 @@ const USAGE = `Usage: npm run local -- [options]
   --member-role <name>    The member role's name. Default RedshiftSnapshotGuardMember.
   --org-external-id <id>  The member role trusts the hub only with this external id.
   -h, --help              Show this help.
+
+Stop it with Ctrl+C, or with SIGTERM to the npm process (kill <pid>): the server
+closes and the port is free again.
 `;
 
 const accountList = z
@@ -137,12 +142,16 @@ if (flags.help) {
   process.exit(0);
 }
 
+// A policy's default bus exists from the start, as after `serverless deploy`: without it every
+// compliance event would be accepted and dropped, as AWS does for a bus that does not exist.
+const COMPLIANCE_BUS = EventsSchema.parse({}).busName;
+
 const options: LocalAwsOptions = {
   port: flags.port,
   host: flags.host,
   seedRegion: flags.region,
   accounts: flags.accounts,
-  eventBuses: flags['event-bus'],
+  eventBuses: [...new Set([COMPLIANCE_BUS, ...flags['event-bus']])],
   unknownEventBus: flags['reject-unknown-bus'] ? 'reject' : 'accept',
   ...(flags['org-accounts']
     ? {
@@ -166,36 +175,74 @@ const options: LocalAwsOptions = {
 const aws = await startLocalAws(options).catch((error: NodeJS.ErrnoException) =>
   fail(error.code === 'EADDRINUSE' ? `port ${flags.port} is already in use` : error.message),
 );
-const counts = aws.store.counts();
-const org = aws.organization;
-const orgLine = org
-  ? `\nOrganization: management ${org.management}; members ${org
-      .list()
-      .filter((a) => a.id !== org.management)
-      .map((a) => `${a.id}${a.status === 'ACTIVE' ? '' : ` (${a.status})`}`)
-      .join(', ')}; member role ${org.roleName}${
-      flags['org-accounts-without-role']?.length
-        ? ` (missing in ${flags['org-accounts-without-role'].join(', ')})`
-        : ''
-    }\nSeed a member: curl -X POST ${aws.endpoint}/_local/seed -d '{"count":100,"account":"<member id>"}'`
-  : '';
-console.log(`Local AWS (Redshift, EventBridge, STS${org ? ', Organizations' : ''}) listening on ${aws.endpoint}
 
-Point the AWS SDK at it:
-  export AWS_ENDPOINT_URL=${aws.endpoint}
-  export AWS_REGION=${flags.region}
-  export AWS_ACCESS_KEY_ID=AKIDLOCAL
-  export AWS_SECRET_ACCESS_KEY=local
-
-State: ${counts.snapshots} snapshots, ${counts.clusters} clusters${flags.seed === undefined ? '' : ` (seed ${flags.seed})`}
-Inspect: ${aws.endpoint}/_local/calls  ${aws.endpoint}/_local/events  ${aws.endpoint}/_local/state${orgLine}
-Stop with Ctrl+C.`);
-
-const shutdown = () => {
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  // A second signal while closing means "now".
+  if (stopping) process.exit(1);
+  stopping = true;
   aws.stop().then(
-    () => process.exit(0),
+    () => {
+      console.log(`Stopped (${signal}); ${aws.endpoint} is free.`);
+      process.exit(0);
+    },
     () => process.exit(1),
   );
 };
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const provisioned = aws.store.counts();
+const serverless = aws.serverless.counts();
+const state =
+  flags.seed === undefined
+    ? 'State: empty (seed it with --seed demo or --seed <n>, or POST /_local/seed)'
+    : `Seed ${flags.seed}: ${plural(provisioned.snapshots + serverless.snapshots, 'snapshot')} in ${flags.region} ` +
+      `(${provisioned.snapshots} provisioned in ${plural(provisioned.clusters, 'cluster')},\n` +
+      `  ${serverless.snapshots} Redshift Serverless in ${plural(serverless.namespaces, 'namespace')})`;
+/** A list after `head`, comma-separated, wrapped to lines of at most 80 columns. */
+const wrapped = (head: string, words: string[]) => {
+  const lines = [head];
+  for (const [i, word] of words.entries()) {
+    const piece = i < words.length - 1 ? `${word},` : word;
+    const line = lines.pop() ?? '';
+    if (line.length + 1 + piece.length > 80) lines.push(line, `    ${piece}`);
+    else lines.push(`${line} ${piece}`);
+  }
+  return lines.join('\n');
+};
+const org = aws.organization;
+const orgLines = org
+  ? [
+      '',
+      `Organization: management account ${org.management}`,
+      wrapped(
+        '  members:',
+        org
+          .list()
+          .filter((a) => a.id !== org.management)
+          .map((a) => `${a.id}${a.status === 'ACTIVE' ? '' : ` (${a.status})`}`),
+      ),
+      `  member role: ${org.roleName}`,
+      ...(flags['org-accounts-without-role']?.length
+        ? [wrapped('  without the role:', flags['org-accounts-without-role'])]
+        : []),
+      `  seed a member: POST /_local/seed {"count":100,"account":"<member id>"}`,
+    ].join('\n')
+  : '';
+const services = org
+  ? 'Redshift, Redshift Serverless, EventBridge, STS, Security Hub\nand Organizations'
+  : 'Redshift, Redshift Serverless, EventBridge, STS and Security Hub';
+// Every line fits 80 columns; the two export lines are the README's, word for word.
+console.log(`Local AWS stand-in on ${aws.endpoint}
+It answers ${services}.
+
+Point the AWS SDK at it (any credentials do):
+  export AWS_ENDPOINT_URL=${aws.endpoint} AWS_REGION=${flags.region}
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+
+${state}
+Event buses: default, ${options.eventBuses?.join(', ')}
+Inspect: ${aws.endpoint}/_local/events (and /_local/calls, /_local/state)${orgLines}
+Stop: Ctrl+C, or kill ${process.pid} (pid of this server)`);

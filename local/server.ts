@@ -15,6 +15,8 @@ import { type OrganizationOptions, OrganizationState } from './organizations/sta
 import type { SortCache } from './redshift/describe.ts';
 import { redshiftService } from './redshift/service.ts';
 import { RedshiftStore } from './redshift/store.ts';
+import { securityHubService } from './securityhub/service.ts';
+import { SecurityHubStore } from './securityhub/store.ts';
 import { applyServerlessFleet } from './serverless/fleet.ts';
 import { serverlessService } from './serverless/service.ts';
 import { ServerlessStore } from './serverless/store.ts';
@@ -72,6 +74,8 @@ export interface LocalAws {
   readonly store: RedshiftStore;
   /** Redshift Serverless namespaces and snapshots; Redshift's sharing calls reach them by ARN. */
   readonly serverless: ServerlessStore;
+  /** Security Hub findings imported (BatchImportFindings), in every account and region. */
+  readonly securityHub: SecurityHubStore;
   seedFleet(request: SeedRequest): SeededFleet[];
   /** The organisation, when started with one: its accounts and every AssumeRole made. */
   readonly organization: OrganizationState | undefined;
@@ -81,6 +85,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const host = options.host ?? '127.0.0.1';
   const store = new RedshiftStore();
   const serverless = new ServerlessStore();
+  const securityHub = new SecurityHubStore();
   const eventStore = new EventStore({ ambientBuses: options.eventBuses ?? [] });
   const faults = new FaultControl(baseRule(options), options.faultSeed ?? 1);
   const calls = new CallCounter();
@@ -97,6 +102,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     stsService(organization),
     organizationsService(organization),
     eventsService({ events: eventStore, faults, unknownBus: options.unknownEventBus ?? 'accept' }),
+    securityHubService(securityHub),
   ];
 
   const seedFleet = (request: SeedRequest): SeededFleet[] => {
@@ -124,6 +130,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const reset = () => {
     store.clear();
     serverless.clear();
+    securityHub.clear();
     eventStore.clear();
     calls.reset();
     faults.clear();
@@ -148,6 +155,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
                   redshift: store.counts(),
                   serverless: serverless.counts(),
                   events: eventStore.events().length,
+                  securityHubFindings: securityHub.all().length,
                 }),
               },
               req,
@@ -180,6 +188,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     faults,
     store,
     serverless,
+    securityHub,
     seedFleet,
     organization,
   };

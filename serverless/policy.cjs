@@ -13,12 +13,17 @@
  *                        function package, and the functions' POLICY_PATH
  *   ${policy:busName}    events.busName, the compliance bus the stack creates
  *   ${policy:source}     events.source, what the alert rule matches
- *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess
- *   ${policy:canDelete}  'true' when they may delete snapshots
+ *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess (and read a
+ *                        Redshift Serverless snapshot back to confirm it)
+ *   ${policy:canDelete}  'true' when they may delete snapshots (and give back, with
+ *                        AuthorizeSnapshotAccess, the grants revoked for a delete that failed)
  *   ${policy:readsTags}  'true' when they read Redshift Serverless snapshots' tags
  *   ${policy:sweepClusterSnapshots}, ${policy:sweepServerlessSnapshots}, ${policy:sweepSnapshots}
  *                        this account's provisioned, Serverless, and both kinds of snapshot
  *                        ARNs in each region the sweep reads: what its permissions are scoped to
+ *   ${policy:securityHub} 'true' when the functions send findings to Security Hub (events.securityHub)
+ *   ${policy:sweepSecurityHubProducts}, ${policy:sweepSecurityHubs}
+ *                        the account's own Security Hub product and hub in each region the sweep reads
  * Organisation mode (the policy has an `organization` block) adds:
  *   ${policy:orgMode}            'true' in organisation mode: the hub's resources are created
  *   ${policy:sweepHandler}, ${policy:eventHandler}, ${policy:sweepRole}, ${policy:eventRole}
@@ -29,7 +34,7 @@
  *   ${policy:orgListsAccounts}   'true' for `accounts: all`: the event function reads the organisation
  *   ${policy:organizationId}     --param="organizationId=o-…", required in organisation mode
  *   ${policy:eventPattern}, ${policy:serverlessEventPattern}
- *                                the CloudTrail patterns of functions/events/targets.ts, for the
+ *                                the CloudTrail patterns of functions/triggers/targets.ts, for the
  *                                rules on the hub's member-events bus
  *   ${policy:memberRegions}      the regions the member roles are scoped to (the policy's, or the
  *                                hub's own region), comma-separated, for the StackSet's parameters
@@ -43,9 +48,9 @@ const { pathToFileURL } = require('node:url');
 
 const LOADER = 'functions/policy/load.ts';
 /** Where the adapters decide whether Redshift Serverless tags are read (`policyMatchesTags`). */
-const PORTS = 'functions/aws/ports.ts';
+const PORTS = 'functions/aws/adapters.ts';
 /** The CloudTrail patterns the real-time handler reacts to. */
-const TARGETS = 'functions/events/targets.ts';
+const TARGETS = 'functions/triggers/targets.ts';
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 /** Policy errors already printed in full (osls may build the plugin more than once per command). */
@@ -63,9 +68,12 @@ class PolicyError extends Error {
  * Everything the stack derives from one loaded policy.
  *
  * The engine changes nothing in `mode: audit` (every run is a dry run), plans deletions only for
- * `retention.manual.onViolation: delete`, and changes nothing at all when a run plans more changes
- * than `safety.max*PerRun` allow, so with a limit of 0 that call is never made. Redshift
- * Serverless tags are read only when a rule or exemption matches on tags (`policyMatchesTags`).
+ * `retention.manual.onViolation: delete`, and makes no change of a kind whose `safety.max*PerRun`
+ * a run exceeds, so with a limit of 0 that kind of change is never made. A delete revokes the
+ * allowed grants on its snapshot first (they count with the delete, not with the revocations) and
+ * gives them back with AuthorizeSnapshotAccess if the delete fails: a policy that deletes needs
+ * both. Redshift Serverless tags are read only when a rule or exemption matches on tags
+ * (`policyMatchesTags`).
  */
 function facts({ policy, warnings }, readsTags, file, { organizationId, patterns }) {
   if (policy.events.busName.startsWith('arn:')) {
@@ -75,15 +83,19 @@ function facts({ policy, warnings }, readsTags, file, { organizationId, patterns
     );
   }
   const enforce = policy.mode === 'enforce';
-  const canRevoke = enforce && policy.safety.maxRevocationsPerRun > 0;
   const canDelete =
     enforce && policy.retention.manual.onViolation === 'delete' && policy.safety.maxDeletionsPerRun > 0;
+  const canRevoke = enforce && (policy.safety.maxRevocationsPerRun > 0 || canDelete);
   // Without `regions` the sweep reads the function's own region only.
   const regions = policy.regions ?? ['${AWS::Region}'];
   const arns = (resource) => regions.map((region) => ({ 'Fn::Sub': resource.replace('REGION', region) }));
   const clusterSnapshots = arns('arn:${AWS::Partition}:redshift:REGION:${AWS::AccountId}:snapshot:*/*');
   const serverlessSnapshots = arns(
     'arn:${AWS::Partition}:redshift-serverless:REGION:${AWS::AccountId}:snapshot/*',
+  );
+  const securityHub = arns('arn:${AWS::Partition}:securityhub:REGION:${AWS::AccountId}:hub/default');
+  const securityHubProducts = arns(
+    'arn:${AWS::Partition}:securityhub:REGION:${AWS::AccountId}:product/${AWS::AccountId}/default',
   );
   const org = policy.organization;
   if (org && !ORGANIZATION_ID.test(organizationId ?? '')) {
@@ -117,6 +129,9 @@ function facts({ policy, warnings }, readsTags, file, { organizationId, patterns
       sweepClusterSnapshots: clusterSnapshots,
       sweepServerlessSnapshots: serverlessSnapshots,
       sweepSnapshots: [...clusterSnapshots, ...serverlessSnapshots],
+      securityHub: String(policy.events.securityHub === true),
+      sweepSecurityHubProducts: securityHubProducts,
+      sweepSecurityHubs: securityHub,
     },
     mode: policy.mode,
     regions: policy.regions,
@@ -258,7 +273,8 @@ class SnapshotGuardPolicy {
     this.log.notice(
       `Policy ${v.file}: mode ${f.mode}; sweeps ${f.regions ? f.regions.join(', ') : `${region} (its own region)`}; ` +
         `may revoke: ${v.canRevoke === 'true' ? 'yes' : 'no'}; may delete: ${v.canDelete === 'true' ? 'yes' : 'no'}; ` +
-        `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
+        `reads Serverless tags: ${v.readsTags === 'true' ? 'yes' : 'no'}; ` +
+        `Security Hub: ${v.securityHub === 'true' ? 'yes' : 'no'}; bus ${v.busName}`,
     );
     if (v.orgMode === 'true') {
       this.log.notice(

@@ -6,7 +6,10 @@ import {
 } from '@aws-sdk/client-redshift';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
+import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
+import { ACCOUNT_ID } from '../input/aws-names.ts';
+import { describeIssue } from '../input/issues.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { tagMap } from '../policy/tags.ts';
 
@@ -29,12 +32,12 @@ export function clusterSnapshotArn(region: string, owner: string, cluster: strin
  * A mapped record checked against the model before the engine sees it: one without an
  * identifier, owner or type cannot be judged safely, so it is refused with the reason.
  */
-export function judgeable(candidate: unknown, api: string, name: string): Snapshot {
+export function validateSnapshot(candidate: unknown, api: string, name: string): Snapshot {
   const parsed = SnapshotSchema.safeParse(candidate);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const { path, message } = describeIssue(parsed.error, '(record)');
   throw new AwsResponseError(
-    `${api} returned a snapshot the engine cannot judge (${name}): ${issue?.path.join('.')}: ${issue?.message}`,
+    `${api} returned a snapshot the engine cannot judge (${name}): ${path}: ${message}`,
     { cause: parsed.error },
   );
 }
@@ -70,11 +73,8 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
     grants,
     tags,
   };
-  return judgeable(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
+  return validateSnapshot(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
 }
-
-/** Either a snapshot's mapped model, or why its record was refused (the sweep reports it and carries on). */
-export type InventoryItem = { snapshot: Snapshot } | { error: AwsResponseError; identifier: string };
 
 /**
  * Every snapshot the caller can see in `region`, one page (≤ 100) at a time, so a sweep's memory
@@ -103,32 +103,49 @@ export type ClusterSnapshotAddress = { arn: string } | { id: string; cluster?: s
 export type SnapshotAddress = ClusterSnapshotAddress | { snapshotName: string };
 
 /**
- * The current state of one snapshot (one DescribeClusterSnapshots call), or `undefined` when it no
- * longer exists. The event path decides on this, never on the event's own copy.
+ * The current state of one snapshot, or `undefined` when it no longer exists (or this account
+ * cannot see it). The event path decides on this, never on the event's own copy. An identifier is
+ * unique only within its owner's snapshots: `owner`'s own snapshot wins over one another account
+ * shares under the same name (and cluster name); the shared one comes back only when `owner` has
+ * none, for the run to report as foreign-owner, as a sweep does. An ARN names its owner already.
+ * One DescribeClusterSnapshots call, unless more snapshots share the name than fit on a page.
+ *
+ * @example
+ * await describeSnapshot(client, 'us-east-1', { id: 'nightly' }, '123456789012'); // ours, else one shared with us
  */
 export async function describeSnapshot(
   client: RedshiftClient,
   region: string,
   address: ClusterSnapshotAddress,
+  owner?: string,
 ): Promise<Snapshot | undefined> {
   const input: DescribeClusterSnapshotsMessage =
     'arn' in address
       ? { SnapshotArn: address.arn }
       : { SnapshotIdentifier: address.id, ClusterIdentifier: address.cluster };
+  let shared: SdkSnapshot | undefined;
+  let marker: string | undefined;
   try {
-    const out = await client.send(new DescribeClusterSnapshotsCommand(input));
-    const raw = out.Snapshots?.[0];
-    return raw ? toSnapshot(raw, region) : undefined;
+    do {
+      const page = { ...input, ...(marker ? { Marker: marker } : {}) };
+      const out = await client.send(new DescribeClusterSnapshotsCommand(page));
+      const records = out.Snapshots ?? [];
+      const own = records.find((r) => owner === undefined || r.OwnerAccount === owner);
+      if (own) return toSnapshot(own, region);
+      shared ??= records[0];
+      marker = out.Marker;
+    } while (marker);
   } catch (error) {
     if ((error as Error).name === 'ClusterSnapshotNotFoundFault') return undefined;
     throw error;
   }
+  return shared && toSnapshot(shared, region);
 }
 
 /** The account the credentials belong to: the only owner whose snapshots the product may change. */
 export async function callerAccount(client: STSClient): Promise<string> {
   const out = await client.send(new GetCallerIdentityCommand({}));
-  if (!out.Account || !/^[0-9]{12}$/.test(out.Account)) {
+  if (!out.Account || !ACCOUNT_ID.test(out.Account)) {
     throw new AwsResponseError(`GetCallerIdentity returned no usable account id (${String(out.Account)})`);
   }
   return out.Account;

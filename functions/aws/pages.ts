@@ -31,9 +31,9 @@ export function peekMarker(xml: string): string | undefined {
  * SDK is still parsing this one (about 100 KB of XML a page).
  */
 function fetchPage(client: RedshiftClient, marker: string | undefined): Page {
-  let settle: (marker: string | undefined) => void = () => {};
+  let resolvePeek: (marker: string | undefined) => void = () => {};
   const peeked = new Promise<string | undefined>((resolve) => {
-    settle = resolve;
+    resolvePeek = resolve;
   });
   const command = new DescribeClusterSnapshotsCommand({ MaxRecords: PAGE_SIZE, Marker: marker });
   command.middlewareStack.add(
@@ -47,7 +47,7 @@ function fetchPage(client: RedshiftClient, marker: string | undefined): Page {
         // The SDK's body collector takes bytes as readily as a stream.
         response.body = body;
         const next = peekMarker(body.toString('utf8'));
-        settle(next);
+        resolvePeek(next);
         // Parsing is ~20 ms of synchronous work; one macrotask turn first lets the next page's
         // request (a chain of microtasks through the SDK) reach the socket before it starts.
         if (next) await new Promise((resolve) => setImmediate(resolve));
@@ -59,7 +59,7 @@ function fetchPage(client: RedshiftClient, marker: string | undefined): Page {
   const output = client.send(command);
   // The parsed marker settles the peek if the middleware could not (a no-op when it already did).
   output.then(
-    (out) => settle(out.Marker),
+    (out) => resolvePeek(out.Marker),
     () => {},
   );
   return { output, peeked };
@@ -76,15 +76,15 @@ function fetchPage(client: RedshiftClient, marker: string | undefined): Page {
 export async function* describeAllPages(
   client: RedshiftClient,
 ): AsyncGenerator<NonNullable<Output['Snapshots']>> {
-  let current: Page | undefined = fetchPage(client, undefined);
-  while (current) {
-    const next: Promise<{ marker: string | undefined; page: Page | undefined }> = current.peeked.then(
+  let inFlight: Page | undefined = fetchPage(client, undefined);
+  while (inFlight) {
+    const next: Promise<{ marker: string | undefined; page: Page | undefined }> = inFlight.peeked.then(
       (marker) => ({
         marker,
         page: marker ? fetchPage(client, marker) : undefined,
       }),
     );
-    const output: Output = await current.output;
+    const output: Output = await inFlight.output;
     const peeked = await next;
     let page: Page | undefined = peeked.page;
     if (peeked.marker !== output.Marker) {
@@ -93,6 +93,6 @@ export async function* describeAllPages(
       page = output.Marker ? fetchPage(client, output.Marker) : undefined;
     }
     yield output.Snapshots ?? [];
-    current = page;
+    inFlight = page;
   }
 }

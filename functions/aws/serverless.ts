@@ -5,11 +5,14 @@ import {
   type RedshiftServerlessClient,
   type Snapshot as ServerlessSdkSnapshot,
 } from '@aws-sdk/client-redshift-serverless';
+import { z } from 'zod';
 import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
-import { AwsResponseError } from '../errors.ts';
+import type { InventoryItem } from '../engine/ports.ts';
+import { AwsResponseError, errorText } from '../errors.ts';
+import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
-import { type InventoryItem, judgeable } from './inventory.ts';
+import { validateSnapshot } from './inventory.ts';
 
 /** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
 export const SERVERLESS_PAGE_SIZE = 100;
@@ -81,7 +84,7 @@ export function toServerlessSnapshot(
     grants,
     tags,
   };
-  return judgeable(candidate, 'Redshift Serverless', id || 'no name');
+  return validateSnapshot(candidate, 'Redshift Serverless', id || 'no name');
 }
 
 async function tagsOf(client: RedshiftServerlessClient, arn: string): Promise<Record<string, string>> {
@@ -117,10 +120,9 @@ async function toItem(
 }
 
 function tagFailure(raw: ServerlessSdkSnapshot, error: unknown): AwsResponseError {
-  const err = error as Error;
   return new AwsResponseError(
     `the tags of Redshift Serverless snapshot ${raw.snapshotName ?? raw.snapshotArn} could not be read ` +
-      `(${err.name}: ${err.message}); it is not judged without them`,
+      `(${errorText(error)}); it is not judged without them`,
     { cause: error },
   );
 }
@@ -170,4 +172,54 @@ export async function getServerlessSnapshot(
   const item = raw && (await toItem(client, raw, region, options));
   if (item && 'error' in item) throw item.error;
   return item?.snapshot;
+}
+
+/**
+ * The parts of a GetSnapshot answer a revoke or restore is confirmed from: the snapshot it is
+ * about, and who may restore it either way (lists left out when empty, as AWS does).
+ */
+const GrantsAnswerSchema = z.object({
+  snapshot: z.object({
+    snapshotArn: z.string(),
+    accountsWithRestoreAccess: z.array(z.string()).optional(),
+    accountsWithProvisionedRestoreAccess: z.array(z.string()).optional(),
+  }),
+});
+
+/**
+ * Every account that may restore the Serverless snapshot `arn` either way, read back with one
+ * GetSnapshot; `undefined` when it no longer exists. Throws an AwsResponseError when the answer
+ * lacks what this relies on, and the SDK's error when the call fails.
+ *
+ * @example
+ * await serverlessGrants(client, arn); // ['111122223333'], after revoking '999988887777'
+ */
+export async function serverlessGrants(
+  client: RedshiftServerlessClient,
+  arn: string,
+): Promise<string[] | undefined> {
+  let out: unknown;
+  try {
+    out = await client.send(new GetSnapshotCommand({ snapshotArn: arn }));
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+  const parsed = GrantsAnswerSchema.safeParse(out);
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error, '(answer)');
+    throw new AwsResponseError(`GetSnapshot answered without what confirms a grant (${path}: ${message})`, {
+      cause: parsed.error,
+    });
+  }
+  const snapshot = parsed.data.snapshot;
+  if (snapshot.snapshotArn !== arn) {
+    throw new AwsResponseError(`GetSnapshot for ${arn} answered about ${snapshot.snapshotArn}`);
+  }
+  return [
+    ...new Set([
+      ...(snapshot.accountsWithRestoreAccess ?? []),
+      ...(snapshot.accountsWithProvisionedRestoreAccess ?? []),
+    ]),
+  ];
 }

@@ -1,20 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
-import { jsonReport, type ReportSource, renderReport } from '../engine/report.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../events/cloudtrail.ts';
-import { describeIssue } from '../middleware/stack.ts';
+import { describeIssue } from '../input/issues.ts';
 import { handleMemberEventOnce } from '../org/event.ts';
+import { jsonReport } from '../report/json.ts';
+import { type ReportSource, renderReport } from '../report/table.ts';
+import { type TextStyle, wrap } from '../report/text.ts';
 import { runtimeFor } from '../runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../triggers/cloudtrail.ts';
+import { issueInWords } from './event-words.ts';
 import type { CliIo } from './io.ts';
+import { nodeNotice } from './node-notice.ts';
+import { chooseRegions } from './region.ts';
+import { reportRunError } from './run-error.ts';
 import {
   EXIT,
+  exitHelp,
   loadPolicyFor,
   parseRunFlags,
   regionOption,
-  reportRunError,
   reportSource,
+  textStyle,
 } from './run-flags.ts';
 
 /** The saved event, parsed as the Lambda's middleware would; a message naming the field when not. */
@@ -25,14 +32,21 @@ async function readEvent(file: string): Promise<CloudTrailEvent | string> {
   } catch (error) {
     return `${file}: ${(error as Error).message}`;
   }
-  const parsed = CloudTrailEventSchema.safeParse(raw);
+  // reportInput: the message can then say what came instead of what was expected.
+  const parsed = CloudTrailEventSchema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const { path, message } = describeIssue(parsed.error);
-  return `${file}: ${path}: ${message}`;
+  const { path, message, issue } = describeIssue(parsed.error);
+  return `${file}: ${path}: ${issue ? issueInWords(issue) : message}`;
 }
 
 /** The sweep's table or JSON document, headed by the event and what was left alone. */
-function print(result: SnapshotEventResult, source: ReportSource, json: boolean, io: CliIo): void {
+function printEventRun(
+  result: SnapshotEventResult,
+  source: ReportSource,
+  json: boolean,
+  style: TextStyle,
+  io: CliIo,
+): void {
   const { eventId, eventName, gone, ignored, report } = result;
   if (json) {
     io.stdout(
@@ -40,10 +54,15 @@ function print(result: SnapshotEventResult, source: ReportSource, json: boolean,
     );
     return;
   }
-  io.stdout(`Event ${eventName} ${eventId}\n`);
-  if (ignored) io.stdout(`  ignored: ${ignored}\n`);
-  if (gone.length > 0) io.stdout(`  gone (deleted meanwhile): ${gone.join(', ')}\n`);
-  io.stdout(renderReport(report, source));
+  const lines = [
+    ...wrap([{ text: 'Event', style: 'bold' }], [{ text: ` ${eventName} ${eventId}` }], 2, style),
+    ...(ignored ? wrap([{ text: '  ignored: ' }], [{ text: ignored }], 4, style) : []),
+    ...(gone.length > 0
+      ? wrap([{ text: '  gone (deleted meanwhile): ' }], [{ text: gone.join(', ') }], 4, style)
+      : []),
+  ];
+  io.stdout(`${lines.join('\n')}\n`);
+  io.stdout(renderReport(report, source, style));
 }
 
 /**
@@ -64,21 +83,26 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
   }
   const loaded = await loadPolicyFor(opts.policy, io);
   if (!loaded) return EXIT.badInput;
-  const env = io.env ?? process.env;
-  const homeRegion = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? event.detail.awsRegion;
-  const regions = opts.region.length > 0 ? opts.region : undefined;
+  const choice = await chooseRegions(opts.region, loaded.policy.regions, io.env);
+  if ('error' in choice) {
+    io.stderr(`error: ${choice.error}\n`);
+    return EXIT.badInput;
+  }
+  nodeNotice(io);
   try {
-    const rt = runtimeFor(loaded, createClients({ homeRegion }));
-    const request = { dryRun: opts.dryRun, regions };
+    const rt = runtimeFor(loaded, createClients({ homeRegion: choice.home }));
+    // The scope is explicit even without --region or policy regions: the home region, as the
+    // deployed function's own region would be.
+    const request = { dryRun: opts.dryRun, regions: choice.regions };
     // Organisation mode: the event is a member's, handled as the hub's event function would.
     const result = loaded.policy.organization
       ? await handleMemberEventOnce(rt, event, request)
       : await runSnapshotEvent(rt, event, request);
     const source = reportSource(loaded, [event.detail.awsRegion]);
-    print(result, source, opts.json, io);
+    printEventRun(result, source, opts.json, textStyle(io, opts.color), io);
     return result.report.compliant ? EXIT.compliant : EXIT.notCompliant;
   } catch (error) {
-    return reportRunError(error, io);
+    return reportRunError(error, io, choice.home);
   }
 }
 
@@ -86,9 +110,18 @@ export function handleEventCommand(io: CliIo, setExit: (code: number) => void): 
   return new Command('handle-event')
     .description('handle one saved EventBridge (CloudTrail) event for a snapshot change, as the Lambda would')
     .argument('<file>', 'the event as JSON, e.g. copied from the EventBridge console or a test fixture')
-    .requiredOption('--policy <file>', 'policy file to enforce')
-    .addOption(regionOption("region in scope; repeat for several (default: the policy's regions)"))
+    .requiredOption('--policy <file>', 'policy file to enforce (required)')
+    .addOption(
+      regionOption(
+        "region in scope; repeat for several (default: the policy's regions, else the AWS SDK's region: AWS_REGION or your profile's)",
+      ),
+    )
     .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
     .option('--json', 'print one JSON report (event, run id, policy sha256, findings, actions, events)')
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same; pipes never get colour)')
+    .addHelpText(
+      'after',
+      exitHelp('the snapshot is compliant at the end, or the event was ignored (and why)'),
+    )
     .action(async (file: string, flags) => setExit(await handleEventCli(file, flags, io)));
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { inventoryJsonSchema } from '../inventory/document.ts';
 import { policyJsonSchema } from '../policy/json-schema.ts';
 import type { CliIo } from './io.ts';
 
@@ -12,8 +13,14 @@ import type { CliIo } from './io.ts';
 export function schemaCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('schema')
     .description('print the JSON Schema of the policy file, for editors (yaml-language-server, VS Code)')
-    .action(() => {
-      io.stdout(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+    .addHelpText('after', '\nExit codes:\n  0  the schema was printed\n  2  the command line is wrong\n')
+    .option(
+      '--inventory',
+      'print the JSON Schema of a saved inventory instead (policies/inventory.schema.json)',
+    )
+    .action((flags: { inventory?: boolean }) => {
+      const schema = flags.inventory ? inventoryJsonSchema() : policyJsonSchema();
+      io.stdout(`${JSON.stringify(schema, null, 2)}\n`);
       setExit(0);
     });
 }

@@ -40,7 +40,7 @@ export async function validateFiles(files: readonly string[], now?: Date): Promi
   );
 }
 
-function render(results: readonly ValidationResult[]): string {
+function renderResults(results: readonly ValidationResult[]): string {
   return results
     .flatMap((r) => [
       ...(r.ok ? [`ok ${r.file}`] : []),
@@ -60,7 +60,7 @@ function render(results: readonly ValidationResult[]): string {
 export async function validateCli(files: readonly string[], flags: unknown, io: CliIo): Promise<number> {
   const opts = ValidateFlagsSchema.parse(flags);
   const results = await validateFiles(files);
-  io.stdout(opts.json ? `${JSON.stringify(results, null, 2)}\n` : render(results));
+  io.stdout(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderResults(results));
   return results.every((r) => r.ok) ? VALIDATE_EXIT.valid : VALIDATE_EXIT.invalid;
 }
 
@@ -71,5 +71,13 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     )
     .argument('<file...>', 'policy files (YAML) to check')
     .option('--json', 'print [{ file, ok, errors, warnings }] as JSON instead of lines')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every file is a valid policy (warnings allowed)
+  2  a file is invalid or unreadable, or the command line is wrong
+`,
+    )
     .action(async (files: string[], flags: unknown) => setExit(await validateCli(files, flags, io)));
 }

@@ -30,7 +30,8 @@ export type Criteria = {
   tags: ReadonlyArray<readonly [string, string]> | undefined;
 };
 
-export type Waiver = {
+/** One exemption, ready to match: until when, and which findings it lifts. */
+export type CompiledExemption = {
   criteria: Criteria;
   path: string;
   reason: string;
@@ -44,7 +45,7 @@ export type Waiver = {
 export type CompiledPolicy = {
   rules: ReadonlyArray<{ criteria: Criteria; scope: Scope }>;
   global: Scope;
-  waivers: readonly Waiver[];
+  exemptions: readonly CompiledExemption[];
   maxRetentionDays: number | undefined;
   manualMaxAgeDays: number | undefined;
   deleteTooOld: boolean;
@@ -105,8 +106,8 @@ function compile(policy: Policy): CompiledPolicy {
     };
     return { criteria: criteria(rule.match), scope };
   });
-  const waivers = policy.exemptions.map(
-    (e, i): Waiver => ({
+  const exemptions = policy.exemptions.map(
+    (e, i): CompiledExemption => ({
       criteria: criteria(e),
       path: `exemptions[${i}]`,
       reason: e.reason,
@@ -119,7 +120,7 @@ function compile(policy: Policy): CompiledPolicy {
   return {
     rules,
     global,
-    waivers,
+    exemptions,
     maxRetentionDays: retention.manual.maxRetentionDays,
     manualMaxAgeDays: retention.manual.maxAgeDays,
     deleteTooOld: retention.manual.onViolation === 'delete',

@@ -1,9 +1,14 @@
 import { type Policy, SUPPORT_ACCOUNT } from '../policy/schema.ts';
-import { type CompiledPolicy, compiledPolicy, DAY_MS, matches, type Scope, type Waiver } from './compile.ts';
+import {
+  type CompiledExemption,
+  type CompiledPolicy,
+  compiledPolicy,
+  DAY_MS,
+  matches,
+  type Scope,
+} from './compile.ts';
 import type { Finding, FindingKind, Snapshot, SnapshotRef } from './model.ts';
-import { toRef } from './ref.ts';
-
-export { toRef } from './ref.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 // Shared by every compliant snapshot, so judging a compliant fleet allocates nothing. Frozen so
 // that a caller pushing onto it fails loudly instead of leaking findings into other snapshots.
@@ -18,7 +23,8 @@ function subject(snapshot: Snapshot): string {
   return `snapshot ${snapshot.id}`;
 }
 
-function scopeFor(compiled: CompiledPolicy, snapshot: Snapshot): Scope {
+/** The sharing settings that apply to a snapshot: the first matching rule's, else the global ones. */
+export function scopeFor(compiled: CompiledPolicy, snapshot: Snapshot): Scope {
   for (const rule of compiled.rules) {
     if (matches(rule.criteria, snapshot)) return rule.scope;
   }
@@ -65,14 +71,14 @@ function grantProblem(scope: Scope, snapshot: Snapshot, account: string, nowMs: 
 /** The findings so far and the one ref they share; created with the first finding only. */
 type Found = { ref: SnapshotRef; list: Finding[] };
 
-function add(
+function addFinding(
   found: Found | undefined,
   snapshot: Snapshot,
   problem: Problem,
   remediation: Finding['remediation'],
   account?: string,
 ): Found {
-  const acc = found ?? { ref: toRef(snapshot), list: [] };
+  const acc = found ?? { ref: toSnapshotRef(snapshot), list: [] };
   const f: Finding = {
     kind: problem.kind,
     severity: 'violation',
@@ -96,7 +102,7 @@ function sharingFindings(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: nu
     const problem = grantProblem(scope, snapshot, account, nowMs);
     // The duplicate check runs only for a problem, keeping compliant snapshots linear.
     if (problem === undefined || grants.indexOf(account) < i) continue;
-    found = add(found, snapshot, problem, 'revoke', account);
+    found = addFinding(found, snapshot, problem, 'revoke', account);
   }
   return found;
 }
@@ -117,10 +123,10 @@ function retentionFindings(
     const rule = 'retention.manual.maxRetentionDays';
     if (days === -1) {
       const message = `kept indefinitely (retention -1); the policy allows at most ${max} days`;
-      found = add(found, snapshot, { kind: 'retention-indefinite', rule, message }, 'none');
+      found = addFinding(found, snapshot, { kind: 'retention-indefinite', rule, message }, 'none');
     } else if (days > max) {
       const message = `retention is ${days} days; the policy allows at most ${max}`;
-      found = add(found, snapshot, { kind: 'retention-too-long', rule, message }, 'none');
+      found = addFinding(found, snapshot, { kind: 'retention-too-long', rule, message }, 'none');
     }
   }
   const maxAge = manual ? compiled.manualMaxAgeDays : compiled.automatedMaxAgeDays;
@@ -132,42 +138,52 @@ function retentionFindings(
       const message = `created ${Math.floor(age / DAY_MS)} days ago; the policy allows ${maxAge}`;
       // Automated snapshots are removed on Redshift's own schedule and cannot be deleted through the API.
       const remediation = manual && compiled.deleteTooOld ? 'delete' : 'none';
-      found = add(found, snapshot, { kind: 'too-old', rule, message }, remediation);
+      found = addFinding(found, snapshot, { kind: 'too-old', rule, message }, remediation);
     }
   }
   return found;
 }
 
-function waiverFor(compiled: CompiledPolicy, snapshot: Snapshot, nowMs: number): Waiver | undefined {
-  for (const waiver of compiled.waivers) {
-    if (nowMs < waiver.endsAt && matches(waiver.criteria, snapshot)) return waiver;
+/** The exemption that applies to a snapshot at `nowMs`, if any. */
+export function exemptionFor(
+  compiled: CompiledPolicy,
+  snapshot: Snapshot,
+  nowMs: number,
+): CompiledExemption | undefined {
+  for (const exemption of compiled.exemptions) {
+    if (nowMs < exemption.endsAt && matches(exemption.criteria, snapshot)) return exemption;
   }
   return undefined;
 }
 
-function exempted(waiver: Waiver, ref: SnapshotRef, covered: readonly Finding[], area: string): Finding {
+function exemptedFinding(
+  exemption: CompiledExemption,
+  ref: SnapshotRef,
+  covered: readonly Finding[],
+  area: string,
+): Finding {
   const kinds = [...new Set(covered.map((f) => f.kind))].join(', ');
   return {
     kind: 'exempted',
     severity: 'info',
     snapshot: ref,
-    rule: waiver.path,
-    message: `${area} findings (${kinds}) are waived until ${waiver.until}: ${waiver.reason}`,
+    rule: exemption.path,
+    message: `${area} findings (${kinds}) are exempt until ${exemption.until}: ${exemption.reason}`,
     remediation: 'none',
   };
 }
 
 /** Replaces the findings an applicable exemption covers by one `exempted` finding per area. */
-function applyWaiver(waiver: Waiver, found: Found, sharingCount: number): Finding[] {
+function applyExemption(exemption: CompiledExemption, found: Found, sharingCount: number): Finding[] {
   const sharing = found.list.slice(0, sharingCount);
   const retention = found.list.slice(sharingCount);
   const out: Finding[] = [];
   if (sharing.length > 0) {
-    if (waiver.sharing) out.push(exempted(waiver, found.ref, sharing, 'sharing'));
+    if (exemption.sharing) out.push(exemptedFinding(exemption, found.ref, sharing, 'sharing'));
     else out.push(...sharing);
   }
   if (retention.length > 0) {
-    if (waiver.retention) out.push(exempted(waiver, found.ref, retention, 'retention'));
+    if (exemption.retention) out.push(exemptedFinding(exemption, found.ref, retention, 'retention'));
     else out.push(...retention);
   }
   return out;
@@ -175,7 +191,7 @@ function applyWaiver(waiver: Waiver, found: Found, sharingCount: number): Findin
 
 /**
  * Judges one snapshot against a policy: who may restore it (the first matching sharing rule,
- * else the global settings) and how long it may live, minus what an exemption waives. Pure: the
+ * else the global settings) and how long it may live, minus what an exemption lifts. Pure: the
  * only clock is `now`. A compliant snapshot gets a shared, frozen empty array: copy before pushing.
  *
  * @example
@@ -191,6 +207,24 @@ export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Finding
   const sharingCount = sharing?.list.length ?? 0;
   const found = retentionFindings(compiled, snapshot, nowMs, sharing);
   if (found === undefined) return NO_FINDINGS;
-  const waiver = waiverFor(compiled, snapshot, nowMs);
-  return waiver === undefined ? found.list : applyWaiver(waiver, found, sharingCount);
+  const exemption = exemptionFor(compiled, snapshot, nowMs);
+  return exemption === undefined ? found.list : applyExemption(exemption, found, sharingCount);
+}
+
+/**
+ * The one finding a snapshot another account owns gets: it is shared with this account, so it is
+ * reported, never judged against the policy and never changed.
+ *
+ * @example
+ * foreignOwnerFinding(snapshot); // { kind: 'foreign-owner', severity: 'info', remediation: 'none', rule: '', ... }
+ */
+export function foreignOwnerFinding(snapshot: Snapshot): Finding {
+  return {
+    kind: 'foreign-owner',
+    severity: 'info',
+    snapshot: toSnapshotRef(snapshot),
+    rule: '',
+    message: `owned by account ${snapshot.owner}; shared with this account, so it is reported, never changed`,
+    remediation: 'none',
+  };
 }

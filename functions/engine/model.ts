@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { tagMapSchema } from '../policy/tags.ts';
 
 /**
@@ -17,7 +18,7 @@ export const SnapshotSchema = z.object({
   namespace: z.string().optional(),
   type: z.enum(['manual', 'automated']),
   status: z.string(),
-  owner: z.string().regex(/^[0-9]{12}$/),
+  owner: z.string().regex(ACCOUNT_ID),
   region: z.string().min(1),
   createdAt: z.date().optional(),
   encrypted: z.boolean(),
@@ -76,15 +77,41 @@ export type Finding = {
   remediation: 'revoke' | 'delete' | 'none';
 };
 
+/**
+ * Why a grant is revoked. `not-allowed`: the policy does not allow it. `delete`: the policy allows
+ * it, but Redshift refuses to delete a shared snapshot, so it is revoked as the step right before
+ * its snapshot's delete (and given back if that delete fails).
+ */
+export type RevokePurpose = 'not-allowed' | 'delete';
+
 export type Action =
-  | { type: 'revoke'; snapshot: SnapshotRef; account: string; findings: FindingKind[]; rule: string }
-  | { type: 'delete'; snapshot: SnapshotRef; findings: FindingKind[]; rule: string };
+  | {
+      type: 'revoke';
+      snapshot: SnapshotRef;
+      account: string;
+      findings: FindingKind[];
+      rule: string;
+      purpose: RevokePurpose;
+    }
+  | {
+      type: 'delete';
+      snapshot: SnapshotRef;
+      findings: FindingKind[];
+      rule: string;
+      /**
+       * Why the delete cannot go ahead, known before anything is touched (the snapshot is not
+       * `available`). A blocked delete has no `delete`-purpose revokes and is never attempted.
+       */
+      blocked?: string;
+    };
 
 /**
- * How an action ended. `applied` = AWS changed; `already-done` = AWS said it was already so
- * (AuthorizationNotFound, ClusterSnapshotNotFound); `dry-run` = planned, not sent;
- * `skipped` = not attempted (blast radius, time running out, an earlier step failed);
- * `failed` = AWS refused or kept failing after retries.
+ * How an action ended. `applied` = AWS changed it and its answer (or a read-back) shows the
+ * change; `already-done` = AWS said it was already so (AuthorizationNotFound, ClusterSnapshotNotFound),
+ * confirmed by a read-back for Redshift Serverless; `dry-run` = planned, not sent;
+ * `skipped` = not attempted (blast radius, time running out, an earlier step failed, the snapshot
+ * not available); `failed` = AWS refused, kept failing after retries, or accepted a change its
+ * answer does not show.
  */
 export type Outcome = 'applied' | 'already-done' | 'dry-run' | 'skipped' | 'failed';
 
@@ -94,6 +121,12 @@ export type ActionResult = Action & {
   reason?: string;
   /** Number of attempts the SDK made (1 = first try). */
   attempts?: number;
+  /**
+   * For a delete that failed after allowed grants were revoked for it: the accounts whose access
+   * was given back (AuthorizeSnapshotAccess, confirmed), and those it could not be given back to.
+   */
+  restored?: string[];
+  notRestored?: string[];
 };
 
 /** `applied` etc. for the summary: counts keyed by action type then outcome. */

@@ -1,6 +1,6 @@
 import type { Policy } from '../policy/schema.ts';
 import type { Action, Finding, FindingKind, Snapshot } from './model.ts';
-import { toRef } from './ref.ts';
+import { toSnapshotRef } from './snapshot-ref.ts';
 
 // Shared by every snapshot that needs nothing done; frozen so a caller pushing onto it fails loudly.
 const NO_ACTIONS = Object.freeze([]) as unknown as Action[];
@@ -17,21 +17,35 @@ function merge(reason: Reason, finding: Finding): void {
 }
 
 /**
- * The actions one snapshot's findings call for: one `revoke` per account a finding says to
- * revoke, and for a manual snapshot a finding says to delete, a `revoke` of every other grant
- * followed by the `delete` (Redshift refuses to delete a snapshot that is still shared).
+ * Why `snapshot` cannot be deleted, when that is known before anything is touched: Redshift
+ * deletes only an `available` snapshot (DeleteClusterSnapshot; Serverless spells it `AVAILABLE`),
+ * so revoking allowed grants from one in any other status would take their access for nothing.
+ */
+function deleteBlocker(snapshot: Snapshot): string | undefined {
+  if (snapshot.status.toLowerCase() === 'available') return undefined;
+  return `the snapshot is in status "${snapshot.status}", not available: it is deleted only when available, and nothing was touched for the delete`;
+}
+
+/**
+ * The actions one snapshot's findings call for: one `revoke` (purpose `not-allowed`) per account
+ * a finding says to revoke, and for a manual snapshot a finding says to delete, a `revoke`
+ * (purpose `delete`) of every other grant followed by the `delete` (Redshift refuses to delete a
+ * snapshot that is still shared). Those delete-purpose revokes are the delete's own first steps:
+ * the engine makes them right before the delete and gives them back if it fails. A snapshot that
+ * is not `available`, or whose deletes `context.deferDeletes` leaves to another run (saying why),
+ * gets a `blocked` delete and no delete-purpose revoke at all.
  * Returns no action for a snapshot `context.account` does not own, whatever the findings say.
  * A snapshot needing nothing gets a shared, frozen empty array: copy before pushing.
  *
  * @example
  * plan(snapshot, evaluate(snapshot, policy, now), { account: '123456789012' });
- * // [{ type: 'revoke', account: '999988887777', findings: ['unauthorized-grant'],
+ * // [{ type: 'revoke', account: '999988887777', purpose: 'not-allowed', findings: ['unauthorized-grant'],
  * //    rule: 'sharing.allowedAccounts', snapshot: { id: 'finance-prod-2026-05-01', ... } }]
  */
 export function plan(
   snapshot: Snapshot,
   findings: readonly Finding[],
-  context: { account: string },
+  context: { account: string; deferDeletes?: string },
 ): Action[] {
   // Checked here as well as upstream: acting on another account's snapshot is never right, and
   // the cost of asking twice is one string comparison.
@@ -49,56 +63,97 @@ export function plan(
     }
   }
   // Automated snapshots cannot be deleted through the API; Redshift expires them on its own.
-  const remove = snapshot.type === 'manual' ? deletion : undefined;
-  if (revocations.size === 0 && remove === undefined) return NO_ACTIONS;
+  const deletable = snapshot.type === 'manual' ? deletion : undefined;
+  if (revocations.size === 0 && deletable === undefined) return NO_ACTIONS;
 
-  const ref = toRef(snapshot);
+  const ref = toSnapshotRef(snapshot);
   const actions: Action[] = [];
   for (const [account, reason] of revocations) {
-    actions.push({ type: 'revoke', snapshot: ref, account, findings: reason.kinds, rule: reason.rule });
+    actions.push({
+      type: 'revoke',
+      snapshot: ref,
+      account,
+      findings: reason.kinds,
+      rule: reason.rule,
+      purpose: 'not-allowed',
+    });
   }
-  if (remove !== undefined) {
+  if (deletable !== undefined) {
+    const blocked = context.deferDeletes ?? deleteBlocker(snapshot);
+    if (blocked !== undefined) {
+      actions.push({
+        type: 'delete',
+        snapshot: ref,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
+        blocked,
+      });
+      return actions;
+    }
     for (const account of snapshot.grants) {
       if (revocations.has(account)) continue;
       // Marking it keeps a grant listed twice from being revoked twice.
-      revocations.set(account, remove);
+      revocations.set(account, deletable);
       actions.push({
         type: 'revoke',
         snapshot: ref,
         account,
-        findings: [...remove.kinds],
-        rule: remove.rule,
+        findings: [...deletable.kinds],
+        rule: deletable.rule,
+        purpose: 'delete',
       });
     }
-    actions.push({ type: 'delete', snapshot: ref, findings: [...remove.kinds], rule: remove.rule });
+    actions.push({ type: 'delete', snapshot: ref, findings: [...deletable.kinds], rule: deletable.rule });
   }
   return actions;
 }
 
+/** The changes a run plans, counted the way the safety limits count them. */
+export type PlannedCounts = {
+  /** Revokes of grants the policy does not allow (purpose `not-allowed`). */
+  revocations: number;
+  /** Deletes that can go ahead; each one's delete-purpose revokes count with it, not above. */
+  deletions: number;
+};
+
+/** Which kinds of change a run must not make, each with the limit that stops it. */
+export type SafetyStops = { revoke?: string; delete?: string };
+
 /**
- * Whether a run may go ahead: planning more revocations or deletions than `safety` allows
- * (strictly more) stops the whole run before anything changes, because a policy typo that
- * revokes a whole fleet must cost an alert, not an outage.
+ * Which safety limits a run's plan exceeds (strictly more than allowed), because a policy typo
+ * that revokes or deletes across a whole fleet must cost an alert, not an outage. Each limit
+ * stops only its own kind of action: too many deletions stop every delete (and the revokes made
+ * only for them), while grants the policy does not allow are still revoked; too many
+ * revocations stop every revoke, and with them every delete that would need one.
  *
  * @example
  * checkSafety({ revocations: 51, deletions: 0 }, policy);
- * // { ok: false, reasons: ['51 revocations planned; safety.maxRevocationsPerRun allows 50'] }
+ * // { revoke: '51 revocations planned; safety.maxRevocationsPerRun allows 50' }
  */
-export function checkSafety(
-  counts: { revocations: number; deletions: number },
-  policy: Policy,
-): { ok: true } | { ok: false; reasons: string[] } {
+export function checkSafety(counts: PlannedCounts, policy: Policy): SafetyStops {
   const { maxRevocationsPerRun, maxDeletionsPerRun } = policy.safety;
-  const reasons: string[] = [];
+  const stops: SafetyStops = {};
   if (counts.revocations > maxRevocationsPerRun) {
-    reasons.push(
-      `${counts.revocations} revocations planned; safety.maxRevocationsPerRun allows ${maxRevocationsPerRun}`,
-    );
+    stops.revoke = `${counts.revocations} revocations planned; safety.maxRevocationsPerRun allows ${maxRevocationsPerRun}`;
   }
   if (counts.deletions > maxDeletionsPerRun) {
-    reasons.push(
-      `${counts.deletions} deletions planned; safety.maxDeletionsPerRun allows ${maxDeletionsPerRun}`,
-    );
+    stops.delete = `${counts.deletions} deletions planned; safety.maxDeletionsPerRun allows ${maxDeletionsPerRun}`;
   }
-  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
+  return stops;
+}
+
+/**
+ * Counts a plan for `checkSafety`: revokes of grants the policy does not allow, and deletes that
+ * are not blocked (a delete's own revokes count with it).
+ *
+ * @example
+ * countPlanned(actions); // { revocations: 3, deletions: 1 }
+ */
+export function countPlanned(actions: Iterable<Action>): PlannedCounts {
+  const counts = { revocations: 0, deletions: 0 };
+  for (const a of actions) {
+    if (a.type === 'revoke' && a.purpose === 'not-allowed') counts.revocations++;
+    else if (a.type === 'delete' && a.blocked === undefined) counts.deletions++;
+  }
+  return counts;
 }

@@ -1,26 +1,18 @@
-import { actionEvent, event, type RunContext, violationEvent } from './detail.ts';
-import { evaluate, toRef } from './evaluate.ts';
-import { DETAIL_TYPES, type EventDetail } from './events.ts';
-import type { Action, ActionResult, Finding, FindingKind, Outcome, Snapshot, SnapshotRef } from './model.ts';
-import { checkSafety, plan } from './plan.ts';
-import { mapPool } from './pool.ts';
-import { eventSink, type PublishPort } from './sink.ts';
-
-/** One page of inventory from one region, or why that region could not be read. */
-export type RegionPage =
-  | { region: string; items: ({ snapshot: Snapshot } | { error: Error; identifier: string })[] }
-  | { region: string; error: Error };
-
-type Revoke = Extract<Action, { type: 'revoke' }>;
-type Delete = Extract<Action, { type: 'delete' }>;
-type CallResult = { outcome: Outcome; reason?: string; attempts?: number };
-
-/** The only ways the engine reaches AWS. Ports never throw: failures come back as results. */
-export type RunPorts = {
-  revoke: (action: Revoke) => Promise<CallResult>;
-  remove: (action: Delete) => Promise<CallResult>;
-  publish: PublishPort;
-};
+import { type Consumed, consumePages, type Planned } from './consume.ts';
+import { enforce, type RecordResult, recordDryRun, TIME_UP } from './enforce.ts';
+import {
+  actionEvent,
+  blastRadiusEvent,
+  completedEvent,
+  inventoryFailedEvent,
+  type RunContext,
+  violationEvent,
+} from './event-builders.ts';
+import { completeRegions, type FindingsScope, openFindings } from './findings.ts';
+import { checkSafety, countPlanned, type SafetyStops } from './plan.ts';
+import type { FindingsOutcome, PublishResult, RegionPage, RunPorts } from './ports.ts';
+import { eventPublisher } from './publisher.ts';
+import { type BlastRadius, countResults, type RunReport } from './run-report.ts';
 
 export type RunOptions = RunContext & {
   /** The region run-level events (completed, blast radius) are published for. */
@@ -37,263 +29,151 @@ export type RunOptions = RunContext & {
   emitCompleted?: boolean;
   /** Called after each page with the snapshots read so far (the CLI's progress line). */
   onProgress?: (snapshotsRead: number) => void;
+  /** Where this run's open findings are the whole truth, so the findings port may close the rest. */
+  findingsScope?: FindingsScope;
 };
 
-/** A snapshot the run has something to say about (any finding, or owned by another account). */
-export type SnapshotEntry = { snapshot: SnapshotRef; findings: Finding[]; results: ActionResult[] };
-
-export type Totals = NonNullable<EventDetail['totals']> & {
-  findingsByKind: Partial<Record<FindingKind, number>>;
-  unreadable: number;
-};
-
-export type RunReport = {
-  runId: string;
-  trigger: EventDetail['trigger'];
-  triggerEventId?: string;
-  account: string;
-  mode: 'audit' | 'enforce';
-  dryRun: boolean;
-  startedAt: string;
-  totals: Totals;
-  snapshots: SnapshotEntry[];
-  blastRadius?: { revocations: number; deletions: number; reasons: string[] };
-  inventoryErrors: { region: string; identifier?: string; reason: string }[];
-  /** True when the host's time ran out: some pages were not read or some actions not attempted. */
-  truncated: boolean;
-  events: { published: number; failed: { detailType: string; reason: string }[] };
-  /** No violation remains, nothing failed, everything was read. */
-  compliant: boolean;
-};
-
-function countBy(results: ActionResult[], type: Action['type']): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of results) if (r.type === type) out[r.outcome] = (out[r.outcome] ?? 0) + 1;
-  return out;
-}
+type Publisher = ReturnType<typeof eventPublisher>;
 
 /**
- * Runs the flow after inventory: evaluate each snapshot as its page arrives (memory stays at one
- * page plus the snapshots with findings), plan the whole run, check the safety limits, enforce
- * with bounded concurrency, and publish events in batches of ten while it goes.
+ * Runs the flow after inventory, in five steps: consume the pages (judge each snapshot as its page
+ * arrives and plan what its findings call for), check the whole plan against the safety limits,
+ * enforce it (or record it, on a dry run), publish what the run leaves behind, and report. Events
+ * are published in batches of ten while it goes.
+ *
+ * @example
+ * const report = await runCompliance(pages, { ...context, homeRegion: 'us-east-1' }, ports);
+ * report.compliant; // true when nothing is left to fix and nothing failed
  */
 export async function runCompliance(
   pages: AsyncIterable<RegionPage>,
   options: RunOptions,
   ports: RunPorts,
 ): Promise<RunReport> {
-  const { policy, account, now } = options;
   const reserve = options.reserveMs ?? 0;
   const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserve;
-  const sink = eventSink(ports.publish, options.publishConcurrency ?? 4);
-  const totals: Totals = {
-    snapshots: 0,
-    foreign: 0,
-    compliant: 0,
-    violating: 0,
-    findings: 0,
-    revocations: {},
-    deletions: {},
-    failures: 0,
-    findingsByKind: {},
-    unreadable: 0,
-  };
-  const entries: SnapshotEntry[] = [];
-  const planned: { action: Action; entry: SnapshotEntry }[] = [];
-  const inventoryErrors: RunReport['inventoryErrors'] = [];
-  let truncated = false;
+  const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
+  const record = recordAndPublish(options, publisher);
 
-  for await (const page of pages) {
-    if ('error' in page) {
-      inventoryErrors.push({ region: page.region, reason: `${page.error.name}: ${page.error.message}` });
-      continue;
+  const consumed = await consumePages(pages, options, outOfTime);
+  const limits = checkLimits(consumed.planned, options);
+  let blastRadius: BlastRadius | undefined;
+  if (options.dryRun) await recordDryRun(consumed.planned, options.policy, record);
+  else {
+    blastRadius = limits.exceeded;
+    // One event per limit exceeded: each stops its own kind of action only.
+    for (const reason of blastRadius?.reasons ?? []) {
+      await publisher.push(blastRadiusEvent(options, options.homeRegion, reason));
     }
-    for (const item of page.items) {
-      if ('error' in item) {
-        totals.unreadable++;
-        inventoryErrors.push({
-          region: page.region,
-          identifier: item.identifier,
-          reason: `${item.error.name}: ${item.error.message}`,
-        });
-        continue;
-      }
-      const snapshot = item.snapshot;
-      totals.snapshots++;
-      if (snapshot.owner !== account) {
-        // Shared with us by its owner: ours to report, never to change.
-        totals.foreign++;
-        const ref = toRef(snapshot);
-        const message = `owned by account ${snapshot.owner}; shared with this account, so it is reported, never changed`;
-        const finding: Finding = {
-          kind: 'foreign-owner',
-          severity: 'info',
-          snapshot: ref,
-          rule: '',
-          message,
-          remediation: 'none',
-        };
-        entries.push({ snapshot: ref, findings: [finding], results: [] });
-        continue;
-      }
-      const findings = evaluate(snapshot, policy, now);
-      if (findings.length === 0) {
-        totals.compliant++;
-        continue;
-      }
-      const entry: SnapshotEntry = {
-        snapshot: findings[0]?.snapshot ?? toRef(snapshot),
-        findings,
-        results: [],
-      };
-      entries.push(entry);
-      let violating = false;
-      for (const f of findings) {
-        totals.findings++;
-        totals.findingsByKind[f.kind] = (totals.findingsByKind[f.kind] ?? 0) + 1;
-        if (f.severity === 'violation') violating = true;
-      }
-      if (violating) totals.violating++;
-      else totals.compliant++;
-      for (const action of plan(snapshot, findings, { account })) planned.push({ action, entry });
-    }
-    options.onProgress?.(totals.snapshots);
-    if (outOfTime()) {
-      truncated = true;
-      break;
-    }
+    const concurrency = options.concurrency ?? 8;
+    await enforce(consumed.planned, ports, { concurrency, outOfTime, stops: limits.stops }, record);
   }
+  const outcome = await publishOutcome(consumed, options, publisher);
+  const securityHub = await sendFindings(consumed, options, outcome, ports);
+  return runReport(options, consumed, blastRadius, outcome, securityHub);
+}
 
-  const counts = {
-    revocations: planned.filter((p) => p.action.type === 'revoke').length,
-    deletions: planned.filter((p) => p.action.type === 'delete').length,
-  };
-  const safety = checkSafety(counts, policy);
-  let blastRadius: RunReport['blastRadius'];
-  const record = async (entry: SnapshotEntry, result: ActionResult) => {
+/** Keeps each result on its snapshot's entry and publishes the event it deserves, as it comes. */
+function recordAndPublish(options: RunOptions, publisher: Publisher): RecordResult {
+  return async (entry, result) => {
     entry.results.push(result);
     const e = actionEvent(options, result, entry.findings);
-    if (e) await sink.push(e);
+    if (e) await publisher.push(e);
   };
-  const skipAll = (reason: string, outcome: Outcome) =>
-    Promise.all(planned.map(({ action, entry }) => record(entry, { ...action, outcome, reason })));
+}
 
-  if (options.dryRun) {
-    await skipAll(
-      policy.mode === 'audit' ? 'audit mode: planned, not applied' : 'dry run: planned, not applied',
-      'dry-run',
-    );
-  } else if (!safety.ok) {
-    blastRadius = { ...counts, reasons: safety.reasons };
-    await skipAll(`blast radius exceeded: ${safety.reasons.join('; ')}`, 'skipped');
-    await sink.push(
-      event(options, DETAIL_TYPES.blastRadius, options.homeRegion, { reason: safety.reasons.join('; ') }),
-    );
-  } else {
-    await enforce(planned, ports, options.concurrency ?? 8, outOfTime, record);
-  }
+/** The safety limits the whole plan exceeds, before anything is changed. */
+function checkLimits(
+  planned: Planned[],
+  options: RunOptions,
+): { stops: SafetyStops; exceeded?: BlastRadius } {
+  const counts = countPlanned(planned.map((p) => p.action));
+  const stops = checkSafety(counts, options.policy);
+  const reasons = [stops.revoke, stops.delete].filter((r): r is string => r !== undefined);
+  return reasons.length > 0 ? { stops, exceeded: { ...counts, reasons } } : { stops };
+}
 
+type Outcome = { truncated: boolean; compliant: boolean; published: PublishResult };
+
+/**
+ * Publishes what outlives the run (the violations its actions did not fix, what could not be
+ * read) and, for a sweep, its completion; the totals and the publishing are final after this.
+ */
+async function publishOutcome(
+  consumed: Consumed,
+  options: RunOptions,
+  publisher: Publisher,
+): Promise<Outcome> {
   // A violation event is exactly a violation that outlived the run: it also decides `compliant`.
   let violationsRemain = false;
-  for (const entry of entries) {
+  for (const entry of consumed.entries) {
     const e = violationEvent(options, entry.snapshot, entry.findings, entry.results);
     if (!e) continue;
     violationsRemain = true;
-    await sink.push(e);
+    await publisher.push(e);
   }
-  for (const err of inventoryErrors) {
-    await sink.push(
-      event(options, DETAIL_TYPES.inventoryFailed, err.region, {
-        reason: err.identifier ? `snapshot ${err.identifier}: ${err.reason}` : err.reason,
-      }),
-    );
-  }
-
-  const results = entries.flatMap((e) => e.results);
-  totals.revocations = countBy(results, 'revoke');
-  totals.deletions = countBy(results, 'delete');
-  totals.failures = results.filter((r) => r.outcome === 'failed').length + inventoryErrors.length;
-  truncated ||= results.some((r) => r.reason?.startsWith('time ran out'));
+  for (const error of consumed.inventoryErrors) await publisher.push(inventoryFailedEvent(options, error));
+  const { totals, entries } = consumed;
+  countResults(totals, entries, consumed.inventoryErrors.length);
+  const timeUp = entries.some((e) => e.results.some((r) => r.reason === TIME_UP));
+  const truncated = consumed.truncated || timeUp;
   const compliant = !violationsRemain && totals.failures === 0 && !truncated;
   if (options.emitCompleted) {
-    const summary = compliant ? 'compliant' : 'violations or failures remain';
-    await sink.push(
-      event(options, DETAIL_TYPES.completed, options.homeRegion, {
-        reason: `${totals.snapshots} snapshots checked; ${summary}`,
-        totals: {
-          snapshots: totals.snapshots,
-          foreign: totals.foreign,
-          compliant: totals.compliant,
-          violating: totals.violating,
-          findings: totals.findings,
-          revocations: totals.revocations,
-          deletions: totals.deletions,
-          failures: totals.failures,
-        },
-      }),
-    );
+    await publisher.push(completedEvent(options, options.homeRegion, totals, compliant));
   }
-  const published = await sink.close();
+  return { truncated, compliant, published: await publisher.close() };
+}
+
+/**
+ * Sends the findings the run leaves open to the findings port (Security Hub), when the policy
+ * turns it on. It may close findings only where the run saw everything: regions read in full, or
+ * the snapshots an event run read.
+ */
+async function sendFindings(
+  consumed: Consumed,
+  options: RunOptions,
+  outcome: Outcome,
+  ports: RunPorts,
+): Promise<FindingsOutcome | undefined> {
+  if (!ports.findings) return undefined;
+  const given = options.findingsScope ?? { regions: [] };
+  const open = openFindings(consumed.entries);
+  if (!('regions' in given)) return ports.findings({ open, context: options, scope: given, notes: [] });
+  const complete = completeRegions(given.regions, consumed.inventoryErrors, outcome.truncated);
+  return ports.findings({
+    open,
+    context: options,
+    scope: { regions: complete.regions },
+    notes: complete.notes,
+  });
+}
+
+function runReport(
+  options: RunOptions,
+  consumed: Consumed,
+  blastRadius: BlastRadius | undefined,
+  outcome: Outcome,
+  securityHub: FindingsOutcome | undefined,
+): RunReport {
+  const { published } = outcome;
   return {
     runId: options.runId,
     trigger: options.trigger,
     triggerEventId: options.triggerEventId,
-    account,
-    mode: policy.mode,
+    account: options.account,
+    mode: options.policy.mode,
     dryRun: options.dryRun,
-    startedAt: now.toISOString(),
-    totals,
-    snapshots: entries,
+    startedAt: options.now.toISOString(),
+    totals: consumed.totals,
+    snapshots: consumed.entries,
     blastRadius,
-    inventoryErrors,
-    truncated,
+    inventoryErrors: consumed.inventoryErrors,
+    truncated: outcome.truncated,
     events: {
       published: published.published,
       failed: published.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
     },
-    compliant: compliant && published.failed.length === 0,
+    ...(securityHub ? { securityHub } : {}),
+    compliant: outcome.compliant && published.failed.length === 0 && (securityHub?.failed.length ?? 0) === 0,
   };
-}
-
-/**
- * Revokes first, all in one pool; then deletes, each only once every grant of its snapshot is
- * gone (AWS refuses to delete a shared snapshot, and a half-revoked snapshot must stay put).
- */
-async function enforce(
-  planned: { action: Action; entry: SnapshotEntry }[],
-  ports: RunPorts,
-  concurrency: number,
-  outOfTime: () => boolean,
-  record: (entry: SnapshotEntry, result: ActionResult) => Promise<void>,
-): Promise<void> {
-  const timeUp = 'time ran out before this action; the next run will take it up';
-  await mapPool(
-    planned.filter((p) => p.action.type === 'revoke'),
-    concurrency,
-    async ({ action, entry }) => {
-      const a = action as Revoke;
-      const r = outOfTime() ? { outcome: 'skipped' as const, reason: timeUp } : await ports.revoke(a);
-      await record(entry, { ...a, ...r });
-    },
-  );
-  await mapPool(
-    planned.filter((p) => p.action.type === 'delete'),
-    concurrency,
-    async ({ action, entry }) => {
-      const a = action as Delete;
-      const blocked = entry.results.find(
-        (r): r is Extract<ActionResult, { type: 'revoke' }> =>
-          r.type === 'revoke' && r.outcome !== 'applied' && r.outcome !== 'already-done',
-      );
-      const r: CallResult = blocked
-        ? {
-            outcome: 'skipped',
-            reason: `a grant could not be revoked first (${blocked.account}: ${blocked.outcome})`,
-          }
-        : outOfTime()
-          ? { outcome: 'skipped', reason: timeUp }
-          : await ports.remove(a);
-      await record(entry, { ...a, ...r });
-    },
-  );
 }

@@ -1,12 +1,10 @@
-import type { Snapshot } from './model.ts';
 import { merge } from './pool.ts';
-import { type RegionPage, type RunOptions, type RunPorts, type RunReport, runCompliance } from './run.ts';
+import type { InventoryPort, RegionPage, SweepPorts } from './ports.ts';
+import { type RunOptions, runCompliance } from './run.ts';
+import type { RunReport } from './run-report.ts';
 
-export type InventoryPort = (
-  region: string,
-) => AsyncIterable<({ snapshot: Snapshot } | { error: Error; identifier: string })[]>;
-
-async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
+/** One region's pages, or one page saying why the region could not be read. */
+export async function* regionPages(region: string, inventory: InventoryPort): AsyncGenerator<RegionPage> {
   try {
     for await (const items of inventory(region)) yield { region, items };
   } catch (error) {
@@ -25,8 +23,12 @@ async function* regionPages(region: string, inventory: InventoryPort): AsyncGene
  */
 export function sweep(
   options: Omit<RunOptions, 'emitCompleted'> & { regions: string[] },
-  ports: RunPorts & { inventory: InventoryPort },
+  ports: SweepPorts,
 ): Promise<RunReport> {
   const pages = merge(options.regions.map((region) => regionPages(region, ports.inventory)));
-  return runCompliance(pages, { ...options, emitCompleted: true }, ports);
+  return runCompliance(
+    pages,
+    { ...options, emitCompleted: true, findingsScope: { regions: options.regions } },
+    ports,
+  );
 }

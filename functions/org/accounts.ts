@@ -1,4 +1,5 @@
-import { ListAccountsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { bounded, type ClientOptions, clientConfig } from '../aws/clients.ts';
 import { AwsResponseError } from '../errors.ts';
 
 /** A member account as AWS Organizations lists it. */
@@ -12,6 +13,21 @@ export function organizationsRegion(homeRegion: string): string {
   if (homeRegion.startsWith('cn-')) return 'cn-northwest-1';
   if (homeRegion.startsWith('us-gov-')) return 'us-gov-west-1';
   return 'us-east-1';
+}
+
+/**
+ * The Organizations client of a hub in `homeRegion`, with the run's retry and time-out settings;
+ * inside a run's call limits (`withCallLimits`) its calls give up when the run's work must.
+ *
+ * @example
+ * const organizations = createOrganizationsClient('eu-west-1'); // answers from us-east-1
+ */
+export function createOrganizationsClient(
+  homeRegion: string,
+  options: Omit<ClientOptions, 'homeRegion' | 'credentials'> = {},
+): OrganizationsClient {
+  const config = { ...clientConfig(options), region: organizationsRegion(homeRegion) };
+  return bounded(new OrganizationsClient(config), 'work');
 }
 
 /** ListAccounts returns at most 20 accounts a page. */

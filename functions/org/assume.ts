@@ -39,31 +39,40 @@ export function unreachableReason(error: unknown, roleArn: string): string {
 }
 
 /**
+ * Who in the hub assumes the member role: the worker (`sweep`) or the event function (`event`).
+ * The member role trusts each hub role under its own session name only, and grants deletes and
+ * give-backs to `sweep` sessions alone: the event function never deletes, there as here.
+ */
+export type SessionPurpose = 'sweep' | 'event';
+
+/**
  * The session name CloudTrail records in the member account for every call the hub makes there:
- * it carries the run id, so a member's administrator can tie a change to the hub's run.
+ * it says which hub function made it and carries the run id, so a member's administrator can tie
+ * a change to the hub's run.
  *
  * @example
- * sessionName('0f6e…'); // 'snapshot-guard-0f6e…' (at most 64 characters, as AssumeRole requires)
+ * sessionName('sweep', '0f6e…'); // 'snapshot-guard-sweep-0f6e…' (at most 64 characters, as AssumeRole requires)
  */
-export function sessionName(runId: string): string {
-  return `snapshot-guard-${runId}`.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
+export function sessionName(purpose: SessionPurpose, runId: string): string {
+  return `snapshot-guard-${purpose}-${runId}`.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
 }
 
 /**
  * One AssumeRole into `account`'s member role, with the external id and a session name carrying
- * the run id. The answer is checked: credentials that do not act as `account` are refused.
+ * the purpose and the run id. The answer is checked: credentials that do not act as `account` are
+ * refused.
  */
 export async function assumeMemberRole(
   sts: STSClient,
   account: string,
   role: MemberRole,
-  runId: string,
+  session: { purpose: SessionPurpose; runId: string },
   region: string,
 ): Promise<MemberCredentials> {
   const out = await sts.send(
     new AssumeRoleCommand({
       RoleArn: memberRoleArn(account, role.roleName, region),
-      RoleSessionName: sessionName(runId),
+      RoleSessionName: sessionName(session.purpose, session.runId),
       DurationSeconds: SESSION_SECONDS,
       ...(role.externalId ? { ExternalId: role.externalId } : {}),
     }),
@@ -94,7 +103,7 @@ export async function assumeMemberRole(
  * Credentials are keyed by account: never handed to another account's work.
  *
  * @example
- * const credentials = credentialsPerAccount((account) => assumeMemberRole(sts, account, role, runId, region));
+ * const credentials = credentialsPerAccount((account) => assumeMemberRole(sts, account, role, { purpose: 'sweep', runId }, region));
  * await credentials('111111111111'); // AssumeRole; the next call for that account reuses the answer
  */
 export function credentialsPerAccount(

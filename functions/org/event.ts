@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import type { AwsClients } from '../aws/clients.ts';
-import { event } from '../engine/detail.ts';
-import { DETAIL_TYPES } from '../engine/events.ts';
-import { type RunReport, runCompliance } from '../engine/run.ts';
-import { runSnapshotEvent, type SnapshotEventRequest, type SnapshotEventResult } from '../event-runtime.ts';
-import type { CloudTrailEvent } from '../events/cloudtrail.ts';
-import { snapshotTargets } from '../events/targets.ts';
-import { type Runtime, runContext } from '../runtime.ts';
-import { listOrganizationAccounts, organizationsRegion } from './accounts.ts';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { AwsClients, ClientOptions } from '../aws/clients.ts';
+import { DETAIL_TYPES } from '../engine/compliance-events.ts';
+import { complianceEvent } from '../engine/event-builders.ts';
+import type { PublishResult } from '../engine/ports.ts';
+import { runCompliance } from '../engine/run.ts';
+import type { RunReport } from '../engine/run-report.ts';
+import {
+  EVENT_RESERVE_MS,
+  runSnapshotEvent,
+  type SnapshotEventRequest,
+  type SnapshotEventResult,
+} from '../event-runtime.ts';
+import { cutShort, type Runtime, runContext, withinTime } from '../runtime.ts';
+import type { CloudTrailEvent } from '../triggers/cloudtrail.ts';
+import { snapshotTargets } from '../triggers/targets.ts';
+import { createOrganizationsClient, listOrganizationAccounts } from './accounts.ts';
 import {
   assumeMemberRole,
   destroyMemberClients,
@@ -52,11 +59,15 @@ export function activeAccounts(
   };
 }
 
+type MemberClientOptions = Omit<ClientOptions, 'homeRegion' | 'credentials'>;
+
 export type MemberEventDeps = {
   /** The hub's runtime: its policy (with `organization`) and its own clients. */
   hub: Runtime;
   /** Active accounts (needed only for `accounts: all`). */
   active: () => Promise<ReadonlySet<string>>;
+  /** Retry and time-out settings of the member's clients (the SDK's defaults otherwise). */
+  memberClientOptions?: MemberClientOptions;
 };
 
 /** An event run that changed nothing and made no AWS call: the report says so, and why. */
@@ -76,7 +87,8 @@ async function untouched(
     },
     {
       revoke: async () => ({ outcome: 'skipped' }),
-      remove: async () => ({ outcome: 'skipped' }),
+      delete: async () => ({ outcome: 'skipped' }),
+      restore: async () => ({ outcome: 'skipped' }),
       publish: async () => ({ published: 0, failed: [] }),
     },
   );
@@ -89,8 +101,10 @@ async function untouched(
  * organisation) are ignored with the reason and no call into the member account; so are events
  * the single-account path would ignore. Otherwise the hub assumes the member role of the event's
  * account (one AssumeRole for this event, session named after its run) and runs the unchanged
- * event path as that account, publishing to the hub's bus. A role that cannot be assumed is an
- * `Account Unreachable` event.
+ * event path as that account, publishing to the hub's bus: like the single-account event
+ * function, it never deletes (a too-old snapshot's delete is left to the sweep). A role that
+ * cannot be assumed is an `Account Unreachable` event. Every call, the organisation's list and
+ * AssumeRole included, is bound by the time the host has left (`request.remainingMs`).
  *
  * @example
  * const result = await runMemberEvent({ hub, active }, event);
@@ -103,39 +117,63 @@ export async function runMemberEvent(
 ): Promise<SnapshotEventResult> {
   const { hub } = deps;
   const account = e.detail.recipientAccountId;
-  const outOfScope = await scopeOf(deps, e);
-  if (outOfScope) return untouched(hub, account, e, outOfScope, request);
-
-  // The single-account path's own early answers (a failed call, another region) need no member role.
-  const regions = request.regions ?? hub.loaded.policy.regions;
-  const region = e.detail.awsRegion;
-  const acts = 'addresses' in snapshotTargets(e.detail) && (!regions || regions.includes(region));
-  const runId = request.runId ?? randomUUID();
-  const reached = acts ? await reach(hub, account, region, runId) : undefined;
-  if (reached && 'reason' in reached) {
-    const context = runContext(hub, account, {
-      ...request,
-      runId,
-      trigger: 'event',
-      triggerEventId: e.detail.eventID,
-    });
-    await publishAll(hubPublisher(hub.clients, hub.loaded.policy), [
-      event(context, DETAIL_TYPES.unreachable, region, { reason: reached.reason }),
-    ]);
-    const result = await untouched(hub, account, e, reached.reason, { ...request, runId });
-    return { ...result, report: { ...result.report, compliant: false } };
+  const asked = { ...request, runId: request.runId ?? randomUUID() };
+  const { value: before, cut } = await withinTime(request, EVENT_RESERVE_MS, () => prepare(deps, e, asked));
+  if ('ignored' in before) return untouched(hub, account, e, before.ignored, asked);
+  if ('unreachable' in before) {
+    const result = await untouched(hub, account, e, before.unreachable, asked);
+    const events = {
+      published: before.sent.published,
+      failed: before.sent.failed.map((f) => ({ detailType: f.event.detailType, reason: f.reason })),
+    };
+    return { ...result, report: cutShort({ ...result.report, events, compliant: false }, cut) };
   }
-  const clients = reached?.clients;
+  const { clients } = before;
   const member: Runtime = {
     loaded: hub.loaded,
     clients: clients ?? hub.clients,
     account: async () => account,
   };
   try {
-    return await runSnapshotEvent(member, e, { ...request, runId });
+    const result = await runSnapshotEvent(member, e, asked);
+    return { ...result, report: cutShort(result.report, cut) };
   } finally {
-    if (clients) destroyMemberClients(clients, [region]);
+    if (clients) destroyMemberClients(clients, [e.detail.awsRegion]);
   }
+}
+
+/** What the hub decided before the event path runs: leave the event, report the account, or the member's clients. */
+type Prepared = { ignored: string } | { unreachable: string; sent: PublishResult } | { clients?: AwsClients };
+
+/**
+ * The scope check, then (when the event path would act) one AssumeRole into the event's account;
+ * an account that cannot be reached gets its `Account Unreachable` event here.
+ */
+async function prepare(
+  deps: MemberEventDeps,
+  e: CloudTrailEvent,
+  request: SnapshotEventRequest & { runId: string },
+): Promise<Prepared> {
+  const { hub } = deps;
+  const outOfScope = await scopeOf(deps, e);
+  if (outOfScope) return { ignored: outOfScope };
+  // The single-account path's own early answers (a failed call, another region) need no member
+  // role; without `regions` the policy covers the hub's home region only, as there.
+  const regions = request.regions ?? hub.loaded.policy.regions ?? [hub.clients.homeRegion];
+  const region = e.detail.awsRegion;
+  if (!('addresses' in snapshotTargets(e.detail)) || !regions.includes(region)) return {};
+  const account = e.detail.recipientAccountId;
+  const reached = await reach(hub, account, region, request.runId, deps.memberClientOptions);
+  if ('clients' in reached) return reached;
+  const context = runContext(hub, account, {
+    ...request,
+    trigger: 'event',
+    triggerEventId: e.detail.eventID,
+  });
+  const sent = await publishAll(hubPublisher(hub.clients, hub.loaded.policy), [
+    complianceEvent(context, DETAIL_TYPES.unreachable, region, { reason: reached.reason }),
+  ]);
+  return { unreachable: reached.reason, sent };
 }
 
 /** Why the hub leaves this event alone, decided without any call into a member account. */
@@ -158,14 +196,21 @@ async function reach(
   account: string,
   region: string,
   runId: string,
+  options?: MemberClientOptions,
 ): Promise<{ clients: AwsClients } | { reason: string }> {
   const org = hub.loaded.policy.organization;
   if (!org) throw new Error('the policy has no organization block');
   const home = hub.clients.homeRegion;
   try {
-    const credentials = await assumeMemberRole(hub.clients.sts, account, org, runId, home);
+    const credentials = await assumeMemberRole(
+      hub.clients.sts,
+      account,
+      org,
+      { purpose: 'event', runId },
+      home,
+    );
     // homeRegion stays the hub's, as the single-account event path has it.
-    return { clients: { ...memberClients(hub.clients, credentials, region), homeRegion: home } };
+    return { clients: { ...memberClients(hub.clients, credentials, region, options), homeRegion: home } };
   } catch (error) {
     return { reason: unreachableReason(error, memberRoleArn(account, org.roleName, home)) };
   }
@@ -183,10 +228,7 @@ export async function handleMemberEventOnce(
   e: CloudTrailEvent,
   request: SnapshotEventRequest,
 ): Promise<SnapshotEventResult> {
-  const client = new OrganizationsClient({
-    region: organizationsRegion(rt.clients.homeRegion),
-    maxAttempts: 6,
-  });
+  const client = createOrganizationsClient(rt.clients.homeRegion);
   try {
     return await runMemberEvent({ hub: rt, active: activeAccounts(client) }, e, request);
   } finally {

@@ -1,11 +1,11 @@
-import { event, type RunContext } from '../engine/detail.ts';
 import {
   type ComplianceEvent,
   DETAIL_TYPES,
   type EventDetail,
   MAX_FAILURES_PER_EVENT,
-} from '../engine/events.ts';
-import type { PublishOutcome, PublishPort } from '../engine/sink.ts';
+} from '../engine/compliance-events.ts';
+import { complianceEvent, type RunContext } from '../engine/event-builders.ts';
+import type { PublishPort, PublishResult } from '../engine/ports.ts';
 import type { Policy } from '../policy/schema.ts';
 import {
   type Gate,
@@ -15,6 +15,9 @@ import {
   WorkResultSchema,
 } from './model.ts';
 import { publishAll } from './publish.ts';
+
+/** Kept back from the run step's Lambda timeout for returning the summary once the events are out. */
+export const FINISH_RESERVE_MS = 5_000;
 
 type Failure = NonNullable<EventDetail['organization']>['failures'][number];
 
@@ -87,7 +90,7 @@ function addTotals(sum: ItemTotals, t: ItemTotals): void {
 /**
  * The run's summary and the events only the end of the run can publish: `Account Unreachable` for
  * accounts the plan could not include, `Inventory Failed` for items whose worker could not say so
- * itself, `Blast Radius Exceeded` when the run's limits stopped it, and one `Organization Sweep
+ * itself, `Blast Radius Exceeded` for each limit the run exceeded, and one `Organization Sweep
  * Completed` with the totals and every failure. Events go out through `publish` (never throws).
  *
  * @example
@@ -111,7 +114,9 @@ export async function finishRun(
   for (const u of plan.unreachable) {
     failures.push({ account: u.account, detailType: DETAIL_TYPES.unreachable, reason: u.reason });
     events.push(
-      event({ ...context, account: u.account }, DETAIL_TYPES.unreachable, homeRegion, { reason: u.reason }),
+      complianceEvent({ ...context, account: u.account }, DETAIL_TYPES.unreachable, homeRegion, {
+        reason: u.reason,
+      }),
     );
   }
   const totals: ItemTotals = {
@@ -135,19 +140,21 @@ export async function finishRun(
     const reason = r.reason ?? r.status;
     failures.push({ account: r.account, region: r.region, detailType, reason });
     if (!r.reported) {
-      events.push(event({ ...context, account: r.account }, detailType, r.region, { reason }));
+      events.push(complianceEvent({ ...context, account: r.account }, detailType, r.region, { reason }));
     }
   }
   totals.failures += failures.length;
   const blastRadius = input.gate?.phase === 'blocked' ? input.gate.reason : undefined;
-  if (blastRadius) {
-    compliant = false;
-    events.push(event(context, DETAIL_TYPES.blastRadius, homeRegion, { reason: blastRadius }));
+  if (blastRadius) compliant = false;
+  // One event per limit exceeded, as in a single account's run: each stopped its own kind only.
+  const stops = input.gate?.phase === 'blocked' ? input.gate.stops : {};
+  for (const reason of [stops.revoke, stops.delete]) {
+    if (reason) events.push(complianceEvent(context, DETAIL_TYPES.blastRadius, homeRegion, { reason }));
   }
   const accountRegions = plan.items.length;
   const word = compliant ? 'compliant' : 'violations or failures remain';
   events.push(
-    event(context, DETAIL_TYPES.organizationCompleted, homeRegion, {
+    complianceEvent(context, DETAIL_TYPES.organizationCompleted, homeRegion, {
       reason: `${swept} of ${accountRegions} account-regions in ${plan.accounts} accounts swept; ${failures.length} failed or unreachable; ${word}`,
       totals,
       organization: {
@@ -161,7 +168,7 @@ export async function finishRun(
       },
     }),
   );
-  const sent: PublishOutcome = await publishAll(publish, events);
+  const sent: PublishResult = await publishAll(publish, events);
   return {
     runId: context.runId,
     accounts: plan.accounts,

@@ -35,12 +35,23 @@ export const AccountRegionSchema = z.strictObject({
 export type AccountRegion = z.infer<typeof AccountRegionSchema>;
 
 /**
+ * The kinds of change the run's limits stop, each with the run's reason (the engine's
+ * `SafetyStops`, counted over the whole run): each limit stops its own kind only.
+ */
+export const StopsSchema = z.strictObject({
+  revoke: z.string().max(4000).optional(),
+  delete: z.string().max(4000).optional(),
+});
+export type Stops = z.infer<typeof StopsSchema>;
+
+/**
  * The passes an account-region may go through:
  * - `sweep`: the first pass. With `safetyScope: run` an account-region that would change
  *   something changes nothing yet and is `held`: the run's limits are checked over every
  *   account-region before anything changes anywhere.
  * - `enforce`: a held account-region, once the run's limits allow it, within its budget.
- * - `blocked`: a held account-region when the run's limits do not: reported, nothing changed.
+ * - `blocked`: a held account-region when the run's limits stop a kind of change: that kind is
+ *   refused there (`stops`), and the other goes ahead within its budget.
  */
 export const PHASES = ['sweep', 'enforce', 'blocked'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -51,6 +62,8 @@ export const WorkItemSchema = z.strictObject({
   phase: z.enum(PHASES),
   /** `blocked`: why the run's limits stopped it. */
   reason: z.string().max(4000).optional(),
+  /** `blocked`: which kinds of change the run's limits stop. */
+  stops: StopsSchema.optional(),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 
@@ -114,7 +127,10 @@ export type RunPlan = z.infer<typeof RunPlanSchema>;
 /** The gate's decision after the first pass. */
 export const GateSchema = z.strictObject({
   phase: z.enum(['enforce', 'blocked']),
+  /** `blocked`: every limit the run exceeds, in one sentence. */
   reason: z.string().optional(),
+  /** Which kinds of change those limits stop (empty when none). */
+  stops: StopsSchema.default({}),
   /** Every held account-region, with the budget it planned. */
   held: z.array(AccountRegionSchema),
   planned: BudgetSchema,

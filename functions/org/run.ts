@@ -66,7 +66,7 @@ export function runAccess(
   const role = { roleName: org.roleName, externalId: org.externalId };
   return {
     credentials: credentialsPerAccount((account) =>
-      assumeMemberRole(hub.sts, account, role, runId, hub.homeRegion),
+      assumeMemberRole(hub.sts, account, role, { purpose: 'sweep', runId }, hub.homeRegion),
     ),
     clients: (credentials, region) => memberClients(hub, credentials, region, options),
   };
@@ -122,7 +122,7 @@ export async function runOrganization(
   const second =
     decision.held.length > 0
       ? await mapPool(decision.held, org.maxConcurrency, (item) =>
-          work({ run, item, phase: decision.phase, reason: decision.reason }),
+          work({ run, item, phase: decision.phase, reason: decision.reason, stops: decision.stops }),
         )
       : [];
 

@@ -1,6 +1,7 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { bounded, type ClientOptions, clientConfig } from '../aws/clients.ts';
 import { InputError } from '../errors.ts';
 import type { Runtime } from '../runtime.ts';
 import { listOrganizationAccounts } from './accounts.ts';
@@ -9,6 +10,20 @@ import { planRun } from './plan.ts';
 
 /** Step Functions refuses an execution input over 256 KB. */
 export const MAX_INPUT_BYTES = 256 * 1024;
+
+/**
+ * The Step Functions client that starts a run, in the hub's region, with the run's retry and
+ * time-out settings and bound by its call limits.
+ *
+ * @example
+ * const sfn = createSfnClient('eu-west-1');
+ */
+export function createSfnClient(
+  region: string,
+  options: Omit<ClientOptions, 'homeRegion' | 'credentials'> = {},
+): SFNClient {
+  return bounded(new SFNClient({ ...clientConfig(options), region }), 'work');
+}
 
 /** What the scheduled trigger reports: the execution it started, and what the plan holds. */
 export type StartedRun = {

@@ -1,14 +1,15 @@
-import type { AwsClients } from '../aws/clients.ts';
-import { awsPorts } from '../aws/ports.ts';
-import { event, type RunContext } from '../engine/detail.ts';
-import { type ComplianceEvent, DETAIL_TYPES } from '../engine/events.ts';
-import type { RunPorts, RunReport } from '../engine/run.ts';
-import type { PublishPort } from '../engine/sink.ts';
-import { type InventoryPort, sweep } from '../engine/sweep.ts';
+import { awsPorts } from '../aws/adapters.ts';
+import { type AwsClients, callLimits, withCallLimits } from '../aws/clients.ts';
+import { type ComplianceEvent, DETAIL_TYPES } from '../engine/compliance-events.ts';
+import { complianceEvent, type RunContext } from '../engine/event-builders.ts';
+import { countPlanned } from '../engine/plan.ts';
+import type { PublishPort, SweepPorts } from '../engine/ports.ts';
+import type { RunReport } from '../engine/run-report.ts';
+import { sweep } from '../engine/sweep.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
-import { type Runtime, runContext } from '../runtime.ts';
+import { cutShort, type Runtime, runContext, SWEEP_RESERVE_MS } from '../runtime.ts';
 import { destroyMemberClients, type MemberCredentials, memberRoleArn, unreachableReason } from './assume.ts';
-import type { Budget, Phase, WorkItem, WorkResult } from './model.ts';
+import type { Budget, Stops, WorkItem, WorkResult } from './model.ts';
 import { hubPublisher, publishAll } from './publish.ts';
 
 /** How a worker reaches a member account. */
@@ -24,8 +25,13 @@ export type WorkerDeps = {
   /** The hub's own clients: its event bus and its home region. */
   hub: AwsClients;
   access: MemberAccess;
-  /** Time left before the host stops the worker (Lambda's remaining time, or the in-process deadline). */
+  /**
+   * Time left before the host stops the worker (Lambda's remaining time, or the in-process
+   * deadline): every call, AssumeRole included, is abandoned before it (see `callLimits`).
+   */
   remainingMs?: () => number;
+  /** Fires just before the host stops the worker (middy's `timeoutEarlyInMillis`). */
+  signal?: AbortSignal;
   /** Kept back from `remainingMs` for publishing the last events and returning. */
   reserveMs?: number;
 };
@@ -54,16 +60,32 @@ function withBudget(loaded: LoadedPolicy, budget: Budget): LoadedPolicy {
   };
 }
 
-type Ports = RunPorts & { inventory: InventoryPort };
+/**
+ * Refuses the kinds of change the run's limits stop, with the run's reason; the other kind goes
+ * ahead. A delete's own revokes stop with the deletes, so no allowed grant is taken for a delete
+ * that will not happen; a delete that needs a revoke stops with the revokes (the engine skips it
+ * once its first revoke is refused).
+ */
+function refusing(real: SweepPorts, stops: Stops): SweepPorts {
+  const skip = (why: string) => ({
+    outcome: 'skipped' as const,
+    reason: `blast radius exceeded for the organisation run: ${why}`,
+  });
+  return {
+    ...real,
+    revoke: async (action) => {
+      if (stops.revoke) return skip(stops.revoke);
+      if (stops.delete && action.purpose === 'delete') return skip(stops.delete);
+      return real.revoke(action);
+    },
+    delete: async (action) => (stops.delete ? skip(stops.delete) : real.delete(action)),
+  };
+}
 
-/** The ports of each pass: real ones, ones that hold every change back, or ones that refuse them. */
-function portsFor(real: Ports, phase: Phase, hold: boolean, reason: string | undefined) {
+/** The ports of each pass: real ones, ones that hold every change back, or ones that refuse some. */
+function portsFor(real: SweepPorts, work: WorkItem, hold: boolean) {
   const buffered: ComplianceEvent[] = [];
-  if (phase === 'blocked') {
-    const refused = `blast radius exceeded for the organisation run, nothing changed: ${reason ?? ''}`;
-    const skip = async () => ({ outcome: 'skipped' as const, reason: refused });
-    return { ports: { ...real, revoke: skip, remove: skip }, buffered: undefined };
-  }
+  if (work.phase === 'blocked') return { ports: refusing(real, work.stops ?? {}), buffered: undefined };
   if (!hold) return { ports: real, buffered: undefined };
   const skip = async () => ({ outcome: 'skipped' as const, reason: HELD });
   // Events wait for the end: a held account-region publishes nothing in this pass.
@@ -71,15 +93,16 @@ function portsFor(real: Ports, phase: Phase, hold: boolean, reason: string | und
     buffered.push(...events);
     return { published: events.length, failed: [] };
   };
-  return { ports: { ...real, revoke: skip, remove: skip, publish }, buffered };
+  // Its findings go to Security Hub in the pass that enforces, not twice.
+  return {
+    ports: { ...real, revoke: skip, delete: skip, publish, findings: undefined },
+    buffered,
+  };
 }
 
+/** What a pass planned, counted as the safety limits count (the engine's `countPlanned`). */
 function plannedOf(report: RunReport): Budget {
-  const results = report.snapshots.flatMap((e) => e.results);
-  return {
-    revocations: results.filter((r) => r.type === 'revoke').length,
-    deletions: results.filter((r) => r.type === 'delete').length,
-  };
+  return countPlanned(report.snapshots.flatMap((e) => e.results));
 }
 
 function totalsOf(report: RunReport): NonNullable<WorkResult['totals']> {
@@ -104,7 +127,7 @@ async function conclude(
   const buffered = late.length;
   if (report.truncated) {
     late.push(
-      event(context, DETAIL_TYPES.inventoryFailed, base.region, {
+      complianceEvent(context, DETAIL_TYPES.inventoryFailed, base.region, {
         reason:
           "the worker's time ran out before this account-region was swept to the end; the next run takes it up",
       }),
@@ -145,15 +168,40 @@ async function conclude(
  * (inventory, evaluate, plan, enforce, publish) for that account in that region, with clients
  * acting as the member and events going to the hub's bus. A role that cannot be assumed is an
  * `Account Unreachable` event; a region that could not be read to the end is an `Inventory
- * Failed` event (the engine's own, or this worker's when time ran out). Never throws for
- * anything AWS answers.
+ * Failed` event (the engine's own, or this worker's when time ran out). Every call, AssumeRole to
+ * the last event, is bound by the host's time (`remainingMs`) as a single-account sweep's are.
+ * Never throws for anything AWS answers.
  *
  * @example
  * const { result } = await sweepAccountRegion(deps, { run, item: { account, region }, phase: 'sweep' });
  * result.status; // 'swept' | 'held' | 'unreachable' | 'failed'
  */
 export async function sweepAccountRegion(deps: WorkerDeps, work: WorkItem): Promise<WorkOutcome> {
+  const reserveMs = deps.reserveMs ?? SWEEP_RESERVE_MS;
+  // One set of limits for the whole item: a step that starts after they passed sends nothing.
+  const limits = deps.remainingMs ? callLimits(deps.remainingMs(), reserveMs, deps.signal) : undefined;
+  try {
+    return await sweepItem(deps, work, {
+      reserveMs,
+      inTime: (step) => (limits ? withCallLimits(limits, step) : step()),
+      cut: () => limits?.cut ?? 0,
+    });
+  } finally {
+    limits?.dispose();
+  }
+}
+
+type ItemLimits = {
+  reserveMs: number;
+  /** Runs a step with every call it makes bound by the item's limits. */
+  inTime: <T>(step: () => Promise<T>) => Promise<T>;
+  /** Calls abandoned so far because time ran out. */
+  cut: () => number;
+};
+
+async function sweepItem(deps: WorkerDeps, work: WorkItem, limits: ItemLimits): Promise<WorkOutcome> {
   const { run, item, phase } = work;
+  const { reserveMs, inTime } = limits;
   const policy = deps.loaded.policy;
   const publish = hubPublisher(deps.hub, policy);
   const context: RunContext = {
@@ -168,35 +216,42 @@ export async function sweepAccountRegion(deps: WorkerDeps, work: WorkItem): Prom
 
   let credentials: MemberCredentials;
   try {
-    credentials = await deps.access.credentials(item.account);
+    credentials = await inTime(() => deps.access.credentials(item.account));
   } catch (error) {
     const arn = memberRoleArn(item.account, policy.organization?.roleName ?? '', deps.hub.homeRegion);
     const reason = unreachableReason(error, arn);
-    const sent = await publishAll(publish, [
-      event(context, DETAIL_TYPES.unreachable, item.region, { reason }),
-    ]);
+    const sent = await inTime(() =>
+      publishAll(publish, [complianceEvent(context, DETAIL_TYPES.unreachable, item.region, { reason })]),
+    );
     return { result: { ...base, status: 'unreachable', reason, reported: sent.failed.length === 0 } };
   }
 
   const clients = deps.access.clients(credentials, item.region);
   try {
-    const loaded = phase === 'enforce' && item.budget ? withBudget(deps.loaded, item.budget) : deps.loaded;
+    const budget = phase !== 'sweep' ? item.budget : undefined;
+    const loaded = budget ? withBudget(deps.loaded, budget) : deps.loaded;
     const rt: Runtime = { loaded, clients, account: async () => item.account };
     const hold =
       phase === 'sweep' && policy.organization?.safetyScope !== 'account-region' && !context.dryRun;
     const real = awsPorts(clients, loaded.policy, item.account);
-    const { ports, buffered } = portsFor({ ...real, publish }, phase, hold, work.reason);
-    const report = await sweep(
-      {
-        ...runContext(rt, item.account, { ...run, now: context.now, remainingMs: deps.remainingMs }),
-        regions: [item.region],
-        reserveMs: deps.reserveMs ?? 20_000,
-      },
-      ports,
+    const { ports, buffered } = portsFor({ ...real, publish }, work, hold);
+    const swept = await inTime(() =>
+      sweep(
+        {
+          ...runContext(rt, item.account, { ...run, now: context.now, remainingMs: deps.remainingMs }),
+          regions: [item.region],
+          reserveMs,
+        },
+        ports,
+      ),
     );
+    const report = cutShort(swept, limits.cut());
     const planned = plannedOf(report);
-    const held = hold && !report.blastRadius && planned.revocations + planned.deletions > 0;
-    return await conclude(report, held ? planned : undefined, [...(buffered ?? [])], publish, context, base);
+    // Whatever it plans waits for the run's limits, even what its own limits already stop: the
+    // run as a whole is then over that limit too, and the gate says so once for the run.
+    const held = hold && planned.revocations + planned.deletions > 0 ? planned : undefined;
+    const late = [...(buffered ?? [])];
+    return await inTime(() => conclude(report, held, late, publish, context, base));
   } finally {
     destroyMemberClients(clients, [item.region]);
   }

@@ -1,3 +1,4 @@
+import { joinPath } from '../input/issues.ts';
 import {
   AccountIdSchema,
   type AllowedAccount,
@@ -8,7 +9,7 @@ import {
   type Policy,
 } from './schema.ts';
 import { findRuleConflicts, matchesEverything } from './shadow.ts';
-import { joinPath, type Located, type PolicySource, positionOf } from './source.ts';
+import { type Located, type PolicySource, positionOf } from './source.ts';
 
 /**
  * What the schema cannot see because it needs the whole policy, or the file: rules that can never
@@ -18,7 +19,8 @@ import { joinPath, type Located, type PolicySource, positionOf } from './source.
  * file does not hide them: every problem is reported in one pass.
  */
 
-function at(value: unknown, ...keys: (string | number)[]): unknown {
+/** The raw value at `keys`, or undefined where the file does not have one. */
+function valueAt(value: unknown, ...keys: (string | number)[]): unknown {
   let current = value;
   for (const key of keys) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -27,7 +29,8 @@ function at(value: unknown, ...keys: (string | number)[]): unknown {
   return current;
 }
 
-function list(value: unknown): unknown[] {
+/** A raw list, or none when it is not one or longer than the schema allows (its own error says so). */
+function boundedList(value: unknown): unknown[] {
   return Array.isArray(value) && value.length <= MAX_LIST ? value : [];
 }
 
@@ -36,9 +39,9 @@ function located(source: PolicySource, path: string, message: string): Located {
 }
 
 function ruleIssues(source: PolicySource): Located[] {
-  const rules = list(at(source.value, 'sharing', 'rules'));
+  const rules = boundedList(valueAt(source.value, 'sharing', 'rules'));
   const matches = rules.map((rule) => {
-    const parsed = MatchSchema.safeParse(at(rule, 'match'));
+    const parsed = MatchSchema.safeParse(valueAt(rule, 'match'));
     return parsed.success ? parsed.data : undefined;
   });
   return findRuleConflicts(matches).map((conflict) => {
@@ -63,8 +66,8 @@ function ruleIssues(source: PolicySource): Located[] {
 function duplicateAccounts(source: PolicySource, base: string, entries: unknown): Located[] {
   const seen = new Map<string, string>();
   const issues: Located[] = [];
-  list(entries).forEach((entry, i) => {
-    const parsed = AccountIdSchema.safeParse(typeof entry === 'string' ? entry : at(entry, 'account'));
+  boundedList(entries).forEach((entry, i) => {
+    const parsed = AccountIdSchema.safeParse(typeof entry === 'string' ? entry : valueAt(entry, 'account'));
     if (!parsed.success) return;
     const path = joinPath(base, i);
     const first = seen.get(parsed.data);
@@ -90,14 +93,14 @@ function exemptionCriteria(raw: unknown): Partial<Match> | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   if (Object.keys(raw).some((key) => !EXEMPTION_KEYS.has(key))) return undefined;
   const { snapshot, tags } = ExemptionSchema.shape;
-  const parsedSnapshot = snapshot.safeParse(at(raw, 'snapshot'));
-  const parsedTags = tags.safeParse(at(raw, 'tags'));
+  const parsedSnapshot = snapshot.safeParse(valueAt(raw, 'snapshot'));
+  const parsedTags = tags.safeParse(valueAt(raw, 'tags'));
   if (!parsedSnapshot.success || !parsedTags.success) return undefined;
   return { snapshot: parsedSnapshot.data, tags: parsedTags.data };
 }
 
 function exemptionIssues(source: PolicySource): Located[] {
-  return list(at(source.value, 'exemptions')).flatMap((raw, i) => {
+  return boundedList(valueAt(source.value, 'exemptions')).flatMap((raw, i) => {
     const criteria = exemptionCriteria(raw);
     if (criteria === undefined || !matchesEverything(criteria)) return [];
     return [
@@ -117,12 +120,16 @@ function exemptionIssues(source: PolicySource): Located[] {
  * policyIssues(readSource(text) as PolicySource) // [{ path: 'sharing.rules[1]', message: 'can never match: …' }]
  */
 export function policyIssues(source: PolicySource): Located[] {
-  const rules = list(at(source.value, 'sharing', 'rules'));
+  const rules = boundedList(valueAt(source.value, 'sharing', 'rules'));
   return [
     ...ruleIssues(source),
-    ...duplicateAccounts(source, 'sharing.allowedAccounts', at(source.value, 'sharing', 'allowedAccounts')),
+    ...duplicateAccounts(
+      source,
+      'sharing.allowedAccounts',
+      valueAt(source.value, 'sharing', 'allowedAccounts'),
+    ),
     ...rules.flatMap((rule, i) =>
-      duplicateAccounts(source, `sharing.rules[${i}].allowedAccounts`, at(rule, 'allowedAccounts')),
+      duplicateAccounts(source, `sharing.rules[${i}].allowedAccounts`, valueAt(rule, 'allowedAccounts')),
     ),
     ...exemptionIssues(source),
     ...organizationIssues(source),
@@ -131,9 +138,9 @@ export function policyIssues(source: PolicySource): Located[] {
 
 /** Accounts listed twice, and an account both listed and excluded (which of the two was meant?). */
 function organizationIssues(source: PolicySource): Located[] {
-  const accounts = at(source.value, 'organization', 'accounts');
-  const excluded = list(at(source.value, 'organization', 'excludeAccounts'));
-  const listed = new Map<unknown, number>(list(accounts).map((account, i) => [account, i]));
+  const accounts = valueAt(source.value, 'organization', 'accounts');
+  const excluded = boundedList(valueAt(source.value, 'organization', 'excludeAccounts'));
+  const listed = new Map<unknown, number>(boundedList(accounts).map((account, i) => [account, i]));
   return [
     ...duplicateAccounts(source, 'organization.accounts', accounts),
     ...duplicateAccounts(source, 'organization.excludeAccounts', excluded),

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { PolicyError, type PolicyIssue } from '../errors.ts';
+import { parentPath } from '../input/issues.ts';
 import { expiryWarnings, policyIssues } from './checks.ts';
 import { schemaIssues } from './messages.ts';
 import type { Policy } from './schema.ts';
-import { type Located, MAX_POLICY_BYTES, parentPath, readSource } from './source.ts';
+import { type Located, MAX_POLICY_BYTES, readSource } from './source.ts';
 
 /**
  * The one way a policy enters the product: bytes → validated `Policy`, or a `PolicyError` that

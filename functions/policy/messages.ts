@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { type Policy, PolicySchema, show } from './schema.ts';
-import { joinPath, type Located, type PolicySource, positionOf } from './source.ts';
+import { fieldPath, show } from '../input/issues.ts';
+import { type Policy, PolicySchema } from './schema.ts';
+import { type Located, type PolicySource, positionOf } from './source.ts';
 
 /**
  * zod issues → one human sentence per place in the file. The schema's own messages win; this
@@ -192,10 +193,6 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-function dotted(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((p, s) => joinPath(p, s), '');
-}
-
 /**
  * Validates the parsed YAML against the schema; every problem comes back located.
  *
@@ -210,13 +207,15 @@ export function schemaIssues(source: PolicySource): { policy?: Policy; issues: L
   // A typo'd key has echoes: the mapping's own checks fail ("must name a snapshot glob or tags")
   // and the key it meant "is required". The unknown key is the one message worth reading.
   const typos = flat.filter((f) => f.unknown !== undefined);
-  const mappings = new Set(typos.map((f) => dotted(f.path)));
-  const meant = new Set(typos.flatMap((f) => (f.guess ? [dotted([...f.path, f.guess])] : [])));
+  const mappings = new Set(typos.map((f) => fieldPath(f.path)));
+  const meant = new Set(typos.flatMap((f) => (f.guess ? [fieldPath([...f.path, f.guess])] : [])));
   const issues = flat
-    .filter((f) => f.unknown !== undefined || !(mappings.has(dotted(f.path)) || meant.has(dotted(f.path))))
+    .filter(
+      (f) => f.unknown !== undefined || !(mappings.has(fieldPath(f.path)) || meant.has(fieldPath(f.path))),
+    )
     .map(({ path, at = path, message, key }) => ({
-      ...positionOf(source, dotted(at), key === true),
-      path: dotted(path),
+      ...positionOf(source, fieldPath(at), key === true),
+      path: fieldPath(path),
       message,
     }));
   return { issues };

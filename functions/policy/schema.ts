@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ACCOUNT_ID, REGION } from '../input/aws-names.ts';
+import { show } from '../input/issues.ts';
 import { tagMapSchema } from './tags.ts';
 
 /**
@@ -12,11 +14,7 @@ import { tagMapSchema } from './tags.ts';
 /** The alias AWS uses when a snapshot is shared with AWS Support. */
 export const SUPPORT_ACCOUNT = 'amazon-redshift-support';
 
-// ASCII digits only: `\d` would be ASCII too, but spelling it out keeps look-alike
-// digits (Arabic-Indic, full-width) from ever being mistaken for an account id.
-const ACCOUNT_ID = /^[0-9]{12}$/;
 const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
 // Identifiers and globs: the characters Redshift allows in identifiers, plus `*` and `?`.
 const GLOB = /^[A-Za-z0-9*?:_.-]{1,255}$/;
 const LOWERCASE_GLOB = /^[a-z0-9*?:_.-]{1,255}$/;
@@ -27,16 +25,6 @@ const VISIBLE = /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\
 
 /** The longest list the policy accepts: far beyond any real policy, and a bound on pairwise checks. */
 export const MAX_LIST = 1000;
-
-/** An input value as it may appear in a message: JSON-quoted, and short even when the input is not. */
-export function show(value: unknown): string {
-  // JSON escapes control characters but not bidi overrides, which could reorder the terminal line.
-  const text = (JSON.stringify(value) ?? String(value)).replace(
-    /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 function accountIdMessage(input: unknown): string {
   if (typeof input === 'number') {
@@ -243,6 +231,12 @@ export const EventsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,256}$/, { error: 'must be letters, digits, dots, dashes or underscores' })
     .refine((s) => !s.startsWith('aws.'), { error: 'must not start with "aws." (reserved for AWS services)' })
     .default('redshift-snapshot-guard'),
+  securityHub: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also send each open finding to AWS Security Hub (BatchImportFindings) and archive it once resolved.',
+    ),
 });
 
 /** The role organisation mode assumes in each member account unless the policy names another. */
@@ -325,7 +319,11 @@ export const PolicySchema = z.strictObject({
     .default([])
     .describe('Snapshots the policy leaves alone until a date, each with a reason.'),
   safety: SafetySchema.default({ maxRevocationsPerRun: 50, maxDeletionsPerRun: 5 }),
-  events: EventsSchema.default({ busName: 'snapshot-compliance', source: 'redshift-snapshot-guard' }),
+  events: EventsSchema.default({
+    busName: 'snapshot-compliance',
+    source: 'redshift-snapshot-guard',
+    securityHub: false,
+  }),
   organization: OrganizationSchema.optional().describe(
     'Organisation mode: sweep and watch every member account from this one deployment.',
   ),

@@ -12,7 +12,7 @@ import {
   Parser,
 } from 'yaml';
 import type { PolicyIssue } from '../errors.ts';
-import { show } from './schema.ts';
+import { joinPath, parentPath, show } from '../input/issues.ts';
 
 /**
  * Policy bytes → plain data plus the line and column of every node, with the limits that keep a
@@ -43,22 +43,6 @@ class TooDeep extends Error {
   constructor(readonly offset: number) {
     super('too deep');
   }
-}
-
-/** Appends a key or index to a dotted policy path: `sharing` + `rules` + 0 → `sharing.rules[0]`. */
-export function joinPath(path: string, segment: PropertyKey): string {
-  if (typeof segment === 'number') return `${path}[${segment}]`;
-  const name = String(segment);
-  if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) return path ? `${path}.${name}` : name;
-  return `${path}[${show(name)}]`;
-}
-
-/** The path one level up: `sharing.rules[0].match` → `sharing.rules[0]` → `sharing.rules` → `sharing` → ''. */
-export function parentPath(path: string): string {
-  const cut = path.endsWith(']')
-    ? path.lastIndexOf('[')
-    : Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
-  return cut > 0 ? path.slice(0, cut) : '';
 }
 
 /**

@@ -39,4 +39,14 @@ export interface JsonService {
   readonly actions: Readonly<Record<string, JsonHandler>>;
 }
 
-export type ServiceDefinition = QueryService | JsonService;
+/** restJson1: the operation is the HTTP method and path (`POST /findings/import`), JSON both ways. */
+export interface RestJsonService {
+  readonly protocol: 'rest-json';
+  readonly name: string;
+  readonly faultCodes: FaultCodes;
+  /** Keyed by operation name; `routes` maps `METHOD /path` to it. */
+  readonly actions: Readonly<Record<string, JsonHandler>>;
+  readonly routes: Readonly<Record<string, string>>;
+}
+
+export type ServiceDefinition = QueryService | JsonService | RestJsonService;

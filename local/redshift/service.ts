@@ -4,6 +4,7 @@ import type { CallContext, QueryService } from '../core/service.ts';
 import type { FaultControl } from '../faults.ts';
 import { clusterActions, readTags } from './cluster-actions.ts';
 import { describeSnapshots, type SnapshotFilter, type SortAttribute, type SortCache } from './describe.ts';
+import { redshiftErrors } from './errors.ts';
 import type { SnapshotRecord, SnapshotRef } from './model.ts';
 import { snapshotElement } from './serialize.ts';
 import type { RedshiftStore } from './store.ts';
@@ -19,6 +20,8 @@ export interface ArnSnapshotAccess {
   claims(arn: string): boolean;
   authorize(account: string, region: string, arn: string, grantee: string): string;
   revoke(account: string, region: string, arn: string, grantee: string): string;
+  /** Answers as `revoke` would, leaving the grant in place (the revokeKeepsAccess fault). */
+  revokeAnswerOnly(account: string, region: string, arn: string, grantee: string): string;
 }
 
 export interface RedshiftEnv {
@@ -77,7 +80,7 @@ export function redshiftService(env: RedshiftEnv): QueryService {
         const vanish = faults.afterDescribePage();
         if (vanish) {
           const target = vanish.snapshotIdentifier
-            ? store.findVisible(ctx.account, ctx.region, vanish.snapshotIdentifier)[0]
+            ? store.findOwnFirst(ctx.account, ctx.region, vanish.snapshotIdentifier)
             : result.next;
           if (target) store.remove(target);
         }
@@ -96,6 +99,15 @@ export function redshiftService(env: RedshiftEnv): QueryService {
         const grantee = params.required('AccountWithRestoreAccess');
         const ref = readRef(params);
         const other = elsewhere(ref);
+        if (faults.takeRevokeKeepsAccess(grantee)) {
+          // Accepted, and nothing changes: the grant outlives the revoke.
+          if (other) return other.access.revokeAnswerOnly(ctx.account, ctx.region, other.arn, grantee);
+          const snapshot = store.resolveOwned(ctx.account, ctx.region, ref);
+          if (!snapshot.grants.includes(grantee)) {
+            throw redshiftErrors.authorizationNotFound(grantee, snapshot.identifier);
+          }
+          return one(ctx, snapshot);
+        }
         if (other) return other.access.revoke(ctx.account, ctx.region, other.arn, grantee);
         if (faults.takeConcurrentRevoke()) {
           // Someone else wins the race: the grant is gone before this request is processed.

@@ -137,13 +137,24 @@ export class RedshiftState {
     return scope && r ? { visible: scope.visible, byKey: r.byKey } : undefined;
   }
 
-  /** Snapshots with this identifier that `account` can see: its own first, then ones shared with it. */
+  /**
+   * Snapshots with this identifier that `account` can see, its own and ones other accounts share
+   * with it under the same name, in listing order: AWS does not promise the caller's own first.
+   */
   findVisible(account: string, region: string, identifier: string): SnapshotRecord[] {
     const scope = this.existingScope(account, region);
     if (!scope) return [];
     const own = scope.owned.get(identifier);
     const shared = [...scope.shared.values()].filter((s) => s.identifier === identifier);
-    return own ? [own, ...shared] : shared;
+    return (own ? [own, ...shared] : shared).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** The caller's own snapshot with this identifier if it has one, else the first one shared with it. */
+  findOwnFirst(account: string, region: string, identifier: string): SnapshotRecord | undefined {
+    return (
+      this.existingScope(account, region)?.owned.get(identifier) ??
+      this.findVisible(account, region, identifier)[0]
+    );
   }
 
   findByArn(account: string, region: string, arn: string): SnapshotRecord | undefined {
@@ -164,7 +175,7 @@ export class RedshiftState {
     const candidate =
       'arn' in ref
         ? this.findByArn(account, region, ref.arn)
-        : this.findVisible(account, region, ref.identifier)[0];
+        : this.findOwnFirst(account, region, ref.identifier);
     if (!candidate) throw redshiftErrors.snapshotNotFound(label);
     if (candidate.ownerAccount !== account) throw redshiftErrors.accessToSnapshotDenied(label);
     if (!('arn' in ref) && ref.clusterIdentifier && ref.clusterIdentifier !== candidate.clusterIdentifier) {

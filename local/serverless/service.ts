@@ -45,6 +45,23 @@ export function serverlessService(env: ServerlessEnv): JsonService {
         return { namespace: namespaceJson(namespace) };
       },
 
+      DeleteNamespace(ctx, body) {
+        const finalName = str(body.finalSnapshotName);
+        const retentionPeriod = int(body, 'finalSnapshotRetentionPeriod');
+        if (retentionPeriod !== undefined && !finalName) {
+          throw serverlessErrors.validation(
+            'finalSnapshotRetentionPeriod is given without finalSnapshotName.',
+          );
+        }
+        const namespace = store.deleteNamespace(
+          ctx.account,
+          ctx.region,
+          required(body, 'namespaceName'),
+          finalName ? { name: finalName, retentionPeriod } : undefined,
+        );
+        return { namespace: { ...namespaceJson(namespace), status: 'DELETING' } };
+      },
+
       CreateSnapshot(ctx, body) {
         const snapshot = store.createSnapshot(ctx.account, ctx.region, {
           namespaceName: required(body, 'namespaceName'),

@@ -95,6 +95,12 @@ export class ServerlessState {
     return this.namespaces.get(scopeKey(account, region, name));
   }
 
+  /** Removes a namespace; its snapshots stay, as on AWS. */
+  removeNamespace(namespace: NamespaceRecord): void {
+    this.namespaces.delete(scopeKey(namespace.account, namespace.region, namespace.name));
+    this.version++;
+  }
+
   createSnapshot(account: string, region: string, input: ServerlessSnapshotInput): ServerlessSnapshotRecord {
     const namespace = this.getNamespace(account, region, input.namespaceName);
     if (!namespace) throw serverlessErrors.notFound(`Namespace ${input.namespaceName}`);

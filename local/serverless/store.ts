@@ -3,7 +3,12 @@ import { redshiftErrors } from '../redshift/errors.ts';
 import { MAX_GRANTS, type TagRecord } from '../redshift/model.ts';
 import type { ArnSnapshotAccess } from '../redshift/service.ts';
 import { checkGrantee } from '../redshift/validate.ts';
-import { parseServerlessArn, type ServerlessSnapshotRecord, serverlessErrors } from './model.ts';
+import {
+  type NamespaceRecord,
+  parseServerlessArn,
+  type ServerlessSnapshotRecord,
+  serverlessErrors,
+} from './model.ts';
 import { grantsFromPolicy, policyFromGrants } from './policy.ts';
 import { redshiftSnapshotXml } from './serialize.ts';
 import { checkRetentionPeriod, ServerlessState } from './state.ts';
@@ -73,6 +78,31 @@ export class ServerlessStore extends ServerlessState implements ArnSnapshotAcces
       throw serverlessErrors.notFound(`Snapshot ${by.arn ?? by.name}`);
     }
     return snapshot;
+  }
+
+  /**
+   * DeleteNamespace: with `finalSnapshot`, a snapshot of the namespace is taken first (a name
+   * already in use refuses the whole call); the namespace's snapshots outlive it.
+   */
+  deleteNamespace(
+    account: string,
+    region: string,
+    name: string,
+    finalSnapshot?: { name: string; retentionPeriod?: number | undefined },
+  ): NamespaceRecord {
+    const namespace = this.getNamespace(account, region, name);
+    if (!namespace) throw serverlessErrors.notFound(`Namespace ${name}`);
+    if (finalSnapshot) {
+      this.createSnapshot(account, region, {
+        namespaceName: name,
+        name: finalSnapshot.name,
+        ...(finalSnapshot.retentionPeriod === undefined
+          ? {}
+          : { retentionPeriod: finalSnapshot.retentionPeriod }),
+      });
+    }
+    this.removeNamespace(namespace);
+    return namespace;
   }
 
   owned(account: string, region: string, name: string): ServerlessSnapshotRecord {
@@ -191,6 +221,24 @@ export class ServerlessStore extends ServerlessState implements ArnSnapshotAcces
     }
     this.version++;
     return redshiftSnapshotXml(snapshot, this.remainingDays(snapshot));
+  }
+
+  /**
+   * What `revoke` answers, without revoking: Redshift's view of the snapshot leaves the account
+   * out while its own grants (what GetSnapshot shows) keep it. The revokeKeepsAccess fault.
+   */
+  revokeAnswerOnly(account: string, region: string, arn: string, grantee: string): string {
+    const snapshot = this.sharedBy(account, region, arn);
+    const others = (list: string[]) => list.filter((a) => a !== grantee);
+    if (!snapshot.restoreAccess.includes(grantee) && !snapshot.provisionedRestoreAccess.includes(grantee)) {
+      throw redshiftErrors.authorizationNotFound(grantee, arn);
+    }
+    const view = {
+      ...snapshot,
+      restoreAccess: others(snapshot.restoreAccess),
+      provisionedRestoreAccess: others(snapshot.provisionedRestoreAccess),
+    };
+    return redshiftSnapshotXml(view, this.remainingDays(snapshot));
   }
 
   /** The snapshot a Redshift sharing call names, with Redshift's errors (it is Redshift answering). */

@@ -152,6 +152,7 @@ const IAM_PREFIX: Record<string, string> = {
   sts: 'sts',
   organizations: 'organizations',
   sfn: 'states',
+  securityhub: 'securityhub',
 };
 
 /** `service:Action` for every SDK command the TypeScript files in `dir` can send. */

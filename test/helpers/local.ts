@@ -3,8 +3,12 @@ import { paginateDescribeClusterSnapshots, RedshiftClient } from '@aws-sdk/clien
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
 import { type AwsClients, createClients } from '../../functions/aws/clients.ts';
-import { DETAIL_TYPES, type EventDetail, EventDetailSchema } from '../../functions/engine/events.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import {
+  DETAIL_TYPES,
+  type EventDetail,
+  EventDetailSchema,
+} from '../../functions/engine/compliance-events.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { mapPool } from '../../functions/engine/pool.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../../functions/event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,

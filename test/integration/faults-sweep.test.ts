@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import type { RunReport } from '../../functions/engine/run.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
+import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
 import type { LocalAws } from '../../local/server.ts';

@@ -148,6 +148,30 @@ describe('local redshift sharing', () => {
     expect(byTag.Snapshots).toEqual([]);
   });
 
+  it('describes a same-named snapshot shared in beside the caller’s own, in listing order, until OwnerAccount narrows it', async () => {
+    // Prepare: PARTNER owns an older 'q3-export' of its own and shares it with OWNER
+    aws.store.createCluster(PARTNER, REGION, { identifier: 'partner' });
+    aws.store.createSnapshot(PARTNER, REGION, {
+      identifier: 'q3-export',
+      clusterIdentifier: 'partner',
+      createTime: Date.now() - 86_400_000,
+      grants: [OWNER],
+    });
+    // Act
+    const both = await owner.send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: 'q3-export' }));
+    const own = await owner.send(
+      new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: 'q3-export', OwnerAccount: OWNER }),
+    );
+    await authorize('999988887777', { SnapshotIdentifier: 'q3-export' });
+    // Assess: nothing puts the caller's own first; a change by identifier still means its own
+    expect(both.Snapshots?.map((s) => s.OwnerAccount)).toEqual([PARTNER, OWNER]);
+    expect(own.Snapshots?.map((s) => `${s.OwnerAccount}/${s.ClusterIdentifier}`)).toEqual([
+      `${OWNER}/finance`,
+    ]);
+    expect(aws.store.getSnapshot(OWNER, REGION, 'q3-export')?.grants).toEqual(['999988887777']);
+    expect(aws.store.getSnapshot(PARTNER, REGION, 'q3-export')?.grants).toEqual([OWNER]);
+  });
+
   it('denies the grantee any change to a snapshot it does not own', async () => {
     // Prepare
     await authorize(PARTNER, { SnapshotIdentifier: 'q3-export' });

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli.ts';
-import { DETAIL_TYPES, EventDetailSchema } from '../../functions/engine/events.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../functions/engine/compliance-events.ts';
+import { EVENT_DEFERS_DELETES } from '../../functions/engine/consume.ts';
 import { runMemberEvent } from '../../functions/org/event.ts';
 import { handler } from '../../functions/org-event.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { runtimeFor } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 import { clients } from '../helpers/local.ts';
 
@@ -130,7 +131,7 @@ describe('the hub event function', () => {
       account: MEMBER,
       callerAccount: HUB,
       externalId: 'hub-secret',
-      sessionName: `snapshot-guard-${summary.runId}`,
+      sessionName: `snapshot-guard-event-${summary.runId}`,
     });
     const revoked = events().filter((e) => e.type === DETAIL_TYPES.revoked);
     expect(revoked.map((e) => [e.detail.account, e.detail.region, e.detail.action?.account])).toEqual([
@@ -229,6 +230,65 @@ describe('an organisation policy that lists its accounts', () => {
     // Assess
     expect(result.ignored).toContain('AuthorizationAlreadyExists');
     expect(local.calls()).toEqual({});
+  });
+});
+
+describe('what the hub event function does in a member account', () => {
+  it('never deletes: a too-old snapshot is reported and its delete left to the sweep, as in one account', async () => {
+    // Prepare: a policy that deletes old snapshots, and the event's snapshot far older than it allows.
+    const loaded = parsePolicy(
+      `${POLICY}retention:\n  manual:\n    maxAgeDays: 30\n    onViolation: delete\n`,
+      'org.yml',
+    );
+    const hub = runtimeFor(loaded, clients());
+    const OLD = 'sales-prod-manual-old';
+    local.store.createSnapshot(MEMBER, REGION, {
+      identifier: OLD,
+      clusterIdentifier: 'sales-prod',
+      encrypted: true,
+      grants: [ALLOWED, UNKNOWN],
+      createTime: Date.now() - 400 * 86_400_000,
+    });
+    const event = CloudTrailEventSchema.parse(
+      JSON.parse(JSON.stringify(forwarded()).replaceAll(SNAPSHOT, OLD)),
+    );
+
+    // Act
+    const result = await runMemberEvent({ hub, active: async () => new Set([MEMBER]) }, event);
+
+    // Assess: the grant the policy does not allow is revoked; the snapshot and its allowed grant stay.
+    const results = result.report.snapshots.flatMap((e) => e.results);
+    expect(results.find((r) => r.type === 'delete')).toMatchObject({
+      outcome: 'skipped',
+      reason: EVENT_DEFERS_DELETES,
+    });
+    const old = local.store.getSnapshot(MEMBER, REGION, OLD);
+    expect(old).toBeDefined();
+    expect([...(old?.grants ?? [])]).toEqual([ALLOWED]);
+    const calls = Object.keys(local.calls());
+    expect(calls).not.toContain('redshift.DeleteClusterSnapshot');
+    expect(calls).not.toContain('redshift.AuthorizeSnapshotAccess');
+    expect(local.organization?.sessions()[0]?.sessionName).toMatch(/^snapshot-guard-event-/);
+  });
+
+  it('gives up on an AssumeRole that hangs before the function times out, and says the account was not reached', async () => {
+    // Prepare: STS answers long after the function would have been stopped.
+    local.faults.configure({ rules: [{ action: 'sts.AssumeRole', latencyMs: 4_000 }] });
+    const hub = runtimeFor(parsePolicy(POLICY, 'org.yml'), clients());
+    const deadline = Date.now() + 3_000;
+
+    // Act
+    const result = await runMemberEvent({ hub, active: async () => new Set([MEMBER]) }, forwarded(), {
+      remainingMs: () => deadline - Date.now(),
+    });
+
+    // Assess: back before the deadline, with the account reported as not reached.
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(result.report.compliant).toBe(false);
+    expect(result.ignored).toContain('TimeUpError');
+    const unreachable = events().filter((e) => e.type === DETAIL_TYPES.unreachable);
+    expect(unreachable.map((e) => e.detail.account)).toEqual([MEMBER]);
+    expect(grantsOf(MEMBER)).toEqual([ALLOWED, UNKNOWN].sort());
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, EventDetailSchema } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { handler } from '../../functions/org-run.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
@@ -101,6 +101,7 @@ describe('the organisation run function', () => {
     expect(decision).toEqual({
       phase: 'enforce',
       reason: '',
+      stops: {},
       held: [{ account: '111111111111', region: 'us-east-1', budget: { revocations: 1, deletions: 0 } }],
       planned: { revocations: 1, deletions: 0 },
     });

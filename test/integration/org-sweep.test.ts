@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FINISH_MS } from '../../functions/aws/clients.ts';
 import { callerAccount } from '../../functions/aws/inventory.ts';
 import { main } from '../../functions/cli.ts';
-import { DETAIL_TYPES, type EventDetail, EventDetailSchema } from '../../functions/engine/events.ts';
+import {
+  DETAIL_TYPES,
+  type EventDetail,
+  EventDetailSchema,
+} from '../../functions/engine/compliance-events.ts';
 import { type OrganizationRunDeps, runOrganization } from '../../functions/org/run.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
@@ -102,6 +107,11 @@ async function orgRun(
 }
 
 async function cli(policy: string, ...flags: string[]) {
+  return cliIn(process.env, policy, ...flags);
+}
+
+/** `snapshot-guard sweep` with `env` (e.g. a wide COLUMNS, so that a long line reads on one line). */
+async function cliIn(env: NodeJS.ProcessEnv, policy: string, ...flags: string[]) {
   const file = join(workdir, 'org.yml');
   await writeFile(file, policy);
   let stdout = '';
@@ -114,7 +124,7 @@ async function cli(policy: string, ...flags: string[]) {
       stderr += t;
     },
     isTTY: false,
-    env: process.env,
+    env,
   });
   return { code, stdout, stderr };
 }
@@ -183,7 +193,7 @@ describe('snapshot-guard sweep with an organization policy', () => {
     expect(sessions.map((s) => s.account).sort()).toEqual([A, B]);
     for (const s of sessions) {
       expect(s).toMatchObject({
-        sessionName: `snapshot-guard-${runId}`,
+        sessionName: `snapshot-guard-sweep-${runId}`,
         externalId: EXTERNAL_ID,
         callerAccount: HUB,
       });
@@ -231,7 +241,7 @@ describe('snapshot-guard sweep with an organization policy', () => {
 
   it('prints the report grouped by account, unreachable accounts named with the reason', async () => {
     // Act
-    const { code, stdout } = await cli(policyText());
+    const { code, stdout } = await cliIn({ ...process.env, COLUMNS: '200' }, policyText());
 
     // Assess
     expect(code).toBe(1);
@@ -244,6 +254,16 @@ describe('snapshot-guard sweep with an organization policy', () => {
     expect(stdout).toContain(`  Sweep `);
     expect(stdout).toContain(`  ${HUB}  skipped: excluded by the policy`);
     expect(stdout).toContain('  result             NOT COMPLIANT');
+  });
+
+  it('fits the report to 80 columns in a pipe, as the single-account report does', async () => {
+    // Act
+    const { stdout } = await cliIn({ ...process.env, COLUMNS: undefined }, policyText());
+
+    // Assess
+    expect(stdout).toMatch(/^Organization sweep \S+\n {2}hub account 123456789012\n/);
+    for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(stdout).toContain(`  UNREACHABLE        ${NO_ROLE} us-east-1: cannot assume\n`);
   });
 
   it('exits 0 when every account-region ends compliant', async () => {
@@ -383,11 +403,12 @@ describe('an organisation run when parts of the organisation fail', () => {
   });
 
   it('names a worker that ran out of time as Inventory Failed and sweeps every other account', async () => {
-    // Prepare: every call B makes takes longer than a worker may run.
-    local.faults.configure({ rules: [{ action: 'redshift.*', account: B, latencyMs: 400 }] });
+    // Prepare: every call B makes takes longer than a worker may run. The run's calls give up
+    // FINISH_MS before a worker's deadline at the latest, so B's are abandoned after 1.5 s.
+    local.faults.configure({ rules: [{ action: 'redshift.*', account: B, latencyMs: 2_500 }] });
 
     // Act
-    const report = await orgRun(policyText(), { itemTimeoutMs: 250, reserveMs: 50 });
+    const report = await orgRun(policyText(), { itemTimeoutMs: FINISH_MS + 1_500, reserveMs: 1_000 });
 
     // Assess
     const timedOut = report.summary.failures.filter((f) => f.account === B);
@@ -407,7 +428,7 @@ describe('an organisation run when parts of the organisation fail', () => {
 });
 
 describe('the blast-radius limits of an organisation run', () => {
-  it('change nothing anywhere when the run as a whole plans more than safety allows, though each account-region alone is within', async () => {
+  it('revoke nothing anywhere when the run as a whole plans more revocations than safety allows, though each account-region alone is within', async () => {
     // Act: 8 revocations over 4 account-regions, 2 each; the run allows 5.
     const report = await orgRun(policyText('', 'maxRevocationsPerRun: 5'));
 
@@ -428,6 +449,41 @@ describe('the blast-radius limits of an organisation run', () => {
     expect(
       violations.every((e) => e.detail.reason.startsWith('blast radius exceeded for the organisation run')),
     ).toBe(true);
+  });
+
+  it('stop only the deletes when the run as a whole plans more of them than allowed: the grants it does not allow are still revoked everywhere', async () => {
+    // Prepare: in each account-region one more snapshot, far too old and shared with the allowed
+    // account only; the policy deletes such snapshots, one per run at most.
+    for (const account of MEMBERS)
+      for (const region of REGIONS)
+        local.store.createSnapshot(account, region, {
+          identifier: 'sales-old',
+          clusterIdentifier: 'sales',
+          grants: [ALLOWED],
+          createTime: Date.now() - 400 * 86_400_000,
+        });
+    const retention = 'retention:\n  manual:\n    maxAgeDays: 30\n    onViolation: delete\n';
+
+    // Act: 4 deletions over 4 account-regions; the run allows 1.
+    const report = await orgRun(policyText(retention, 'maxRevocationsPerRun: 100\n  maxDeletionsPerRun: 1'));
+
+    // Assess: every grant the policy does not allow is gone; no snapshot deleted, no allowed grant taken.
+    expect(report.gate).toMatchObject({ phase: 'blocked', planned: { revocations: 8, deletions: 4 } });
+    expect(report.summary.blastRadius).toBe(
+      'over the whole organisation run (4 account-regions): 4 deletions planned; safety.maxDeletionsPerRun allows 1',
+    );
+    for (const account of [A, B])
+      for (const region of REGIONS) {
+        expect(grants(account, region)).toEqual(COMPLIANT);
+        expect([...(local.store.getSnapshot(account, region, 'sales-old')?.grants ?? [])]).toEqual([ALLOWED]);
+      }
+    expect(local.calls()['redshift.RevokeSnapshotAccess']).toBe(8);
+    expect(local.calls()['redshift.DeleteClusterSnapshot']).toBeUndefined();
+    expect(local.calls()['redshift.AuthorizeSnapshotAccess']).toBeUndefined();
+    const blast = published().filter((e) => e.detailType === DETAIL_TYPES.blastRadius);
+    expect(blast.map((e) => [e.detail.account, e.detail.reason])).toEqual([
+      [HUB, report.summary.blastRadius],
+    ]);
   });
 
   it('enforce within the limits, and publish each change once (the held first pass publishes nothing)', async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
-import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
 import { RunPlanSchema, WorkItemSchema, WorkResultSchema } from '../../functions/org/model.ts';
 import { OrgStepSchema } from '../../functions/org-run.ts';
+import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 import {
   actionsOf,
@@ -225,6 +225,7 @@ describe('serverless package of an organisation hub', () => {
     const gate = {
       phase: 'enforce',
       reason: '',
+      stops: {},
       held: [{ ...(item as object), budget: { revocations: 1, deletions: 0 } }],
       planned: { revocations: 1, deletions: 0 },
     };
@@ -239,6 +240,14 @@ describe('serverless package of an organisation hub', () => {
       phase: 'enforce',
       item: { budget: { revocations: 1 } },
     });
+    // Over a limit of the run: each held item learns which kind of change it must not make.
+    const over = { ...gate, phase: 'blocked', reason: 'over', stops: { revoke: 'over' } };
+    const blockedItem = applyTemplate(
+      states.Enforce?.ItemSelector ?? null,
+      { ...plan, gate: { Payload: over } } as Json,
+      { Map: { Item: { Value: gate.held[0] as Json } } },
+    );
+    expect(WorkItemSchema.parse(blockedItem)).toMatchObject({ phase: 'blocked', stops: { revoke: 'over' } });
 
     const state = { ...plan, swept, gate: { Payload: gate }, enforced: [] } as Json;
     const finish = applyTemplate(payloadOf('Finish'), state, {});
@@ -290,6 +299,7 @@ describe('serverless package of an organisation hub', () => {
       MemberCanRevoke: 'true',
       MemberCanDelete: 'true',
       MemberReadsTags: 'true',
+      MemberSendsToSecurityHub: 'false',
     });
     // The external id is the policy's secret (not an output); the role's region is the operator's choice.
     const fromHub = {
@@ -301,6 +311,7 @@ describe('serverless package of an organisation hub', () => {
       CanRevoke: 'MemberCanRevoke',
       CanDelete: 'MemberCanDelete',
       ReadsTags: 'MemberReadsTags',
+      SendsToSecurityHub: 'MemberSendsToSecurityHub',
     };
     const taken = Object.keys((member as unknown as { Parameters: object }).Parameters);
     expect(taken.filter((p) => p !== 'ExternalId' && p !== 'RoleRegion').sort()).toEqual(
@@ -477,7 +488,7 @@ describe('the packaged worker', () => {
     expect(made.filter((a) => !allowed.has(a))).toEqual([]);
     expect(made).toContain('sts:AssumeRole');
     expect(local.organization?.sessions()[0]).toMatchObject({
-      sessionName: 'snapshot-guard-run-zip-1',
+      sessionName: 'snapshot-guard-sweep-run-zip-1',
       externalId: 'hub-secret',
     });
   });

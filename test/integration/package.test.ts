@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
-import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/events/targets.ts';
+import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
+import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
 /**
@@ -50,7 +51,9 @@ retention:
   manual: { maxAgeDays: 400, onViolation: delete }
 exemptions:
   - { tags: { hold: legal }, reason: legal hold, until: 2099-12-31 }
-events: { busName: guard-test-bus, source: guard.test }
+# No grant is revoked for being not allowed; a delete still revokes the allowed grants it needs.
+safety: { maxRevocationsPerRun: 0, maxDeletionsPerRun: 5 }
+events: { busName: guard-test-bus, source: guard.test, securityHub: true }
 `,
     args: ['--param=alertEmail=secops@example.com', '--param=scheduleRate=rate(15 minutes)'],
   },
@@ -209,6 +212,7 @@ async function sdkCallsInAdapters(): Promise<string[]> {
     'redshift-serverless': 'redshift-serverless',
     eventbridge: 'events',
     sts: 'sts',
+    securityhub: 'securityhub',
   };
   const calls = new Set<string>();
   for (const file of await readdir(join(ROOT, 'functions/aws'))) {
@@ -525,11 +529,27 @@ describe('least privilege', () => {
     '*',
   );
   const eventLists = allow('ListSnapshots', ['redshift:DescribeClusterSnapshots'], '*');
+  /** The Service Authorization Reference gives ListTagsForResource namespace and workgroup resources only. */
+  const readTags = allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], '*');
   const revoke = (resources: Json) => allow('RevokeGrants', ['redshift:RevokeSnapshotAccess'], resources);
   const removeCluster = (resources: Json) =>
     allow('DeleteClusterSnapshots', ['redshift:DeleteClusterSnapshot'], resources);
   const removeServerless = (resources: Json) =>
     allow('DeleteServerlessSnapshots', ['redshift-serverless:DeleteSnapshot'], resources);
+  const confirm = (resources: Json) =>
+    allow('ConfirmServerlessGrants', ['redshift-serverless:GetSnapshot'], resources);
+  const restore = (resources: Json) =>
+    allow('RestoreGrants', ['redshift:AuthorizeSnapshotAccess'], resources);
+  const hubArn = (region: string, resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:securityhub:${region}:\${AWS::AccountId}:${resource}`,
+  });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+  const product = (region: string) => hubArn(region, 'product/${AWS::AccountId}/default');
+  const hub = (region: string) => hubArn(region, 'hub/default');
+  const importFindings = (resources: Json) =>
+    allow('ImportFindings', ['securityhub:BatchImportFindings'], resources);
+  const resolveFindings = (resources: Json) =>
+    allow('ResolveFindings', ['securityhub:GetFindings', 'securityhub:BatchUpdateFindings'], resources);
   const bySid = (s: Statement[]) => [...s].sort((a, b) => (a.Sid ?? '').localeCompare(b.Sid ?? ''));
   const role = (id: string, name: string) => bySid(statements(id, name));
   const granted = (name: string) =>
@@ -557,8 +577,33 @@ describe('least privilege', () => {
     // The policy that enforces, deletes and matches on tags needs every one of them.
     expect(granted('deleting')).toEqual([...needed, ...plumbingActions].sort());
     expect(needed).toEqual(
-      [...INVENTORY_IAM_ACTIONS, ...IAM_ACTIONS.revoke, ...IAM_ACTIONS.delete, 'events:PutEvents'].sort(),
+      [
+        ...new Set([
+          ...INVENTORY_IAM_ACTIONS,
+          ...IAM_ACTIONS.revoke,
+          ...IAM_ACTIONS.delete,
+          ...IAM_ACTIONS.restore,
+          'events:PutEvents',
+          ...SECURITY_HUB_IAM_ACTIONS,
+        ]),
+      ].sort(),
     );
+  });
+
+  it('grants Security Hub only to a policy that sends findings, scoped to its own product and hub', () => {
+    const regions = ['us-east-1', 'eu-west-1'];
+    const sweep = role('SweepRole', 'deleting');
+    expect(sweep).toContainEqual(importFindings(regions.map(product)));
+    expect(sweep).toContainEqual(resolveFindings(regions.map(hub)));
+    const event = role('SnapshotEventRole', 'deleting');
+    expect(event).toContainEqual(importFindings(product(OWN_REGION)));
+    expect(event).toContainEqual(resolveFindings(hub(OWN_REGION)));
+    for (const name of ['shipped', 'audit']) {
+      expect(
+        granted(name).filter((a) => a.startsWith('securityhub:')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('scopes the sweep of the shipped policy (enforce, report, tag rules) to its own region', () => {
@@ -566,20 +611,22 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], [serverless(OWN_REGION)]),
+        readTags,
         revoke([cluster(OWN_REGION), serverless(OWN_REGION)]),
+        confirm([serverless(OWN_REGION)]),
       ]),
     );
   });
 
-  it('scopes snapshotEvent to the one region its CloudTrail events come from', () => {
+  it('scopes snapshotEvent to the one region its CloudTrail events come from, and never lets it delete or give a grant back', () => {
     const read = (actions: string[]) => allow('ReadServerlessSnapshot', actions, serverless(OWN_REGION));
     const revokeHere = revoke([cluster(OWN_REGION), serverless(OWN_REGION)]);
     expect(role('SnapshotEventRole', 'shipped')).toEqual(
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
       ]),
     );
@@ -587,27 +634,45 @@ describe('least privilege', () => {
       bySid([
         ...plumbing('SnapshotEventLogGroup'),
         eventLists,
-        read(['redshift-serverless:GetSnapshot', 'redshift-serverless:ListTagsForResource']),
+        read(['redshift-serverless:GetSnapshot']),
+        readTags,
         revokeHere,
-        removeCluster(cluster(OWN_REGION)),
-        removeServerless(serverless(OWN_REGION)),
+        importFindings(product(OWN_REGION)),
+        resolveFindings(hub(OWN_REGION)),
       ]),
     );
   });
 
-  it('grants delete only to a policy that deletes, in each region the sweep reads', () => {
+  it('grants Serverless ListTagsForResource on *, not on snapshot ARNs it may not apply to, only to a policy that reads tags', () => {
+    for (const roleId of ['SweepRole', 'SnapshotEventRole']) {
+      const tagging = statements(roleId, 'shipped').filter((st) =>
+        [st.Action].flat().includes('redshift-serverless:ListTagsForResource'),
+      );
+      expect(tagging, roleId).toEqual([readTags]);
+      expect(actionsOf(statements(roleId, 'audit')), roleId).not.toContain(
+        'redshift-serverless:ListTagsForResource',
+      );
+    }
+  });
+
+  it('grants delete, and giving back grants a failed delete took, only to a policy that deletes, in each region the sweep reads', () => {
     const regions = ['us-east-1', 'eu-west-1'];
     expect(role('SweepRole', 'deleting')).toEqual(
       bySid([
         ...plumbing('SweepLogGroup'),
         sweepLists,
-        allow('ReadServerlessTags', ['redshift-serverless:ListTagsForResource'], regions.map(serverless)),
+        readTags,
         revoke([...regions.map(cluster), ...regions.map(serverless)]),
+        confirm(regions.map(serverless)),
+        restore([...regions.map(cluster), ...regions.map(serverless)]),
         removeCluster(regions.map(cluster)),
         removeServerless(regions.map(serverless)),
+        importFindings(regions.map(product)),
+        resolveFindings(regions.map(hub)),
       ]),
     );
     expect(granted('shipped').filter((a) => IAM_ACTIONS.delete.includes(a))).toEqual([]);
+    expect(granted('shipped')).not.toContain('redshift:AuthorizeSnapshotAccess');
   });
 
   it('grants a policy in audit mode, with no tag rules, nothing that changes or reads tags', () => {
@@ -644,7 +709,10 @@ describe('the packaged handlers', () => {
   });
 
   /** Runs a bundle in a fresh Node.js process, from its package root as Lambda does (/var/task), with only the runtime's SDK beside it. */
-  async function invoke(fn: Fn, event?: unknown): Promise<{ exports: string[]; result?: unknown }> {
+  async function invoke(
+    fn: Fn,
+    event?: unknown,
+  ): Promise<{ exports: string[]; result?: unknown; sdks: string[] }> {
     const dir = extracted[fn] ?? '';
     const args = [join(work, 'invoke.mjs'), join(dir, FUNCTIONS[fn])];
     if (event !== undefined) {
@@ -700,6 +768,13 @@ describe('the packaged handlers', () => {
   it('each load in a fresh Node.js process and export handler', async () => {
     expect((await invoke('sweep')).exports).toContain('handler');
     expect((await invoke('snapshotEvent')).exports).toContain('handler');
+  });
+
+  it('leave the Security Hub SDK unloaded when the policy sends no findings', async () => {
+    local.reset();
+    const { sdks } = await invoke('sweep', { dryRun: true });
+    expect(sdks).toContain('client-redshift');
+    expect(sdks).not.toContain('client-securityhub');
   });
 
   it('enforce the packaged policy, calling only what their roles allow', async () => {
@@ -759,6 +834,7 @@ describe('a policy that does not load', () => {
 
 /** `node invoke.mjs <bundle> [event.json]`: imports the bundle and, given an event, invokes it. */
 const INVOKE = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const [bundle, eventFile] = process.argv.slice(2);
 const mod = await import(pathToFileURL(bundle).href);
@@ -772,5 +848,6 @@ if (eventFile) {
   };
   out.result = await mod.handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
 }
+out.sdks = Object.keys(createRequire(import.meta.url).cache).map((f) => /@aws-sdk\\/(client-[a-z-]+)/.exec(f)?.[1]).filter(Boolean);
 process.stdout.write('\\nRESULT ' + JSON.stringify(out) + '\\n');
 `;

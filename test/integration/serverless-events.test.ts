@@ -3,13 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizeSnapshotAccessCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { PutResourcePolicyCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
+import {
+  DeleteNamespaceCommand,
+  PutResourcePolicyCommand,
+  RedshiftServerlessClient,
+} from '@aws-sdk/client-redshift-serverless';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import type { Runtime } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
@@ -101,7 +105,7 @@ beforeEach(async () => {
 });
 
 describe('real-time enforcement of Redshift Serverless snapshots', () => {
-  it('revokes a share made through a resource policy with one GetSnapshot and one revoke', async () => {
+  it('revokes a share made through a resource policy: GetSnapshot to read it, one revoke, GetSnapshot to confirm it', async () => {
     // Prepare
     await shareByPolicy(UNKNOWN);
     const put = event('serverless/put-resource-policy');
@@ -111,7 +115,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
 
     // Assess
     expect(local.calls()).toEqual({
-      'redshift-serverless.GetSnapshot': 1,
+      'redshift-serverless.GetSnapshot': 2,
       'redshift.RevokeSnapshotAccess': 1,
       'events.PutEvents': 1,
     });
@@ -123,7 +127,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
       trigger: 'event',
       triggerEventId: put.detail.eventID,
       snapshot: { kind: 'serverless', identifier: NAME, arn, namespace: 'sales-serverless' },
-      action: { type: 'revoke', account: UNKNOWN, status: 'applied' },
+      action: { type: 'revoke', account: UNKNOWN, purpose: 'not-allowed', status: 'applied' },
     });
   });
 
@@ -141,7 +145,7 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
 
     // Assess
     expect(local.calls()).toEqual({
-      'redshift-serverless.GetSnapshot': 1,
+      'redshift-serverless.GetSnapshot': 2,
       'redshift.RevokeSnapshotAccess': 1,
       'events.PutEvents': 1,
     });
@@ -172,6 +176,32 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
     expect(result.gone).toEqual([]);
   });
 
+  it('reports a snapshot another account owns as foreign-owner, as the sweep does, and never changes it', async () => {
+    // Prepare: a partner's snapshot, shared with this account and with one the policy does not allow
+    const partner = '444455556666';
+    local.serverless.createNamespace(partner, REGION, { name: 'partner-sales' });
+    const foreign = local.serverless.createSnapshot(partner, REGION, {
+      namespaceName: 'partner-sales',
+      name: 'partner-weekly',
+      restoreAccess: [ACCOUNT, UNKNOWN],
+    });
+    const put = event('serverless/put-resource-policy', (d) => {
+      (d.requestParameters as Record<string, unknown>).resourceArn = foreign.arn;
+    });
+
+    // Act
+    const result = await runSnapshotEvent(rt, put);
+
+    // Assess: one read, the foreign-owner finding, and the partner's grants as they were
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.snapshots.map((e) => [e.snapshot.owner, e.findings.map((f) => f.kind)])).toEqual([
+      [partner, ['foreign-owner']],
+    ]);
+    expect(result.report.compliant).toBe(true);
+    expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1 });
+    expect(local.serverless.getByArn(foreign.arn)?.restoreAccess).toEqual([ACCOUNT, UNKNOWN]);
+  });
+
   it('counts a snapshot deleted since the call as gone, not as a failure', async () => {
     local.serverless.remove(
       local.serverless.getByArn(arn) as NonNullable<ReturnType<typeof local.serverless.getByArn>>,
@@ -182,6 +212,38 @@ describe('real-time enforcement of Redshift Serverless snapshots', () => {
     expect(result.gone).toEqual([arn]);
     expect(result.report.compliant).toBe(true);
     expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1 });
+  });
+
+  it('judges the final snapshot a DeleteNamespace takes, with the retention it asked for', async () => {
+    // Prepare: the namespace is deleted through the API, leaving a final snapshot kept 30 days
+    const client = serverless();
+    await client.send(
+      new DeleteNamespaceCommand({
+        namespaceName: 'sales-serverless',
+        finalSnapshotName: 'sales-serverless-final',
+        finalSnapshotRetentionPeriod: 30,
+      }),
+    );
+    client.destroy();
+    const weekly = await warmRuntime(
+      {},
+      POLICY.replace('safety:', 'retention:\n  manual: { maxRetentionDays: 7 }\nsafety:'),
+    );
+    local.resetCalls();
+
+    // Act
+    const result = await runSnapshotEvent(weekly, event('serverless/delete-namespace'));
+
+    // Assess: read back by name in one GetSnapshot, and its retention reported
+    expect(local.calls()).toEqual({ 'redshift-serverless.GetSnapshot': 1, 'events.PutEvents': 1 });
+    expect(result.report.totals.findingsByKind).toEqual({ 'retention-too-long': 1 });
+    expect(
+      busEvents(local).map((e) => [
+        e.detailType,
+        e.detail.snapshot?.identifier,
+        e.detail.snapshot?.retentionDays,
+      ]),
+    ).toEqual([[DETAIL_TYPES.violation, 'sales-serverless-final', 30]]);
   });
 
   it('reads the tags too when a rule matches on them, and keeps the grant that rule allows', async () => {

@@ -8,6 +8,7 @@ import {
   ConflictException,
   CreateNamespaceCommand,
   CreateSnapshotCommand,
+  DeleteNamespaceCommand,
   DeleteSnapshotCommand,
   GetResourcePolicyCommand,
   GetSnapshotCommand,
@@ -195,6 +196,25 @@ describe('Redshift Serverless stand-in', () => {
     expect(revoked.Snapshot?.AccountsWithRestoreAccess).toEqual([{ AccountId: PARTNER }]);
     expect(again).toBeInstanceOf(AuthorizationNotFoundFault);
     expect(provisioned.Snapshots).toEqual([]);
+  });
+
+  it('deletes a namespace after taking the final snapshot it asks for, which outlives it', async () => {
+    // Act
+    const deleted = await client.send(
+      new DeleteNamespaceCommand({
+        namespaceName: 'sales-serverless',
+        finalSnapshotName: 'sales-final',
+        finalSnapshotRetentionPeriod: 14,
+      }),
+    );
+    const final = await client.send(new GetSnapshotCommand({ snapshotName: 'sales-final' }));
+    const again = await rejectionOf(
+      client.send(new DeleteNamespaceCommand({ namespaceName: 'sales-serverless' })),
+    );
+    // Assess
+    expect(deleted.namespace).toMatchObject({ namespaceName: 'sales-serverless', status: 'DELETING' });
+    expect(final.snapshot).toMatchObject({ namespaceName: 'sales-serverless', snapshotRetentionPeriod: 14 });
+    expect(again).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('refuses to delete a snapshot other accounts may still restore', async () => {

@@ -1,6 +1,6 @@
 import { paginateListSnapshots, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSweep } from '../../functions/runtime.ts';
 import type { LocalAws, SeededFleet } from '../../local/server.ts';
 import {
@@ -105,7 +105,8 @@ describe('a sweep over provisioned and Serverless snapshots', () => {
     // Act
     const report = await runSweep(rt, { trigger: 'schedule' });
 
-    // Assess: ceil(n/100) + ceil(m/100) listing calls, one revoke per unauthorized grant, nothing else
+    // Assess: ceil(n/100) + ceil(m/100) listing calls, one revoke per unauthorized grant, one
+    // GetSnapshot to confirm each Serverless revoke (a provisioned one is confirmed by its answer)
     expect(report.compliant).toBe(true);
     expect(report.totals.snapshots).toBe(provisioned.snapshots + serverless.snapshots);
     expect(report.totals.revocations).toEqual({ applied: revocations });
@@ -114,6 +115,7 @@ describe('a sweep over provisioned and Serverless snapshots', () => {
       'redshift.DescribeClusterSnapshots': Math.ceil(provisioned.snapshots / 100),
       'redshift-serverless.ListSnapshots': Math.ceil(serverless.snapshots / 100),
       'redshift.RevokeSnapshotAccess': revocations,
+      'redshift-serverless.GetSnapshot': serverless.unauthorizedGrants,
       'events.PutEvents': Math.ceil(events.length / 10),
     });
     const left = await serverlessGrantsLeft();
@@ -165,6 +167,7 @@ describe('retention on a Serverless snapshot', () => {
     expect(report.totals.deletions).toEqual({ applied: 1 });
     expect(local.calls()).toMatchObject({
       'redshift.RevokeSnapshotAccess': 2,
+      'redshift-serverless.GetSnapshot': 2,
       'redshift-serverless.DeleteSnapshot': 1,
     });
     expect(local.serverless.getByArn(arn)).toBeUndefined();
@@ -176,7 +179,7 @@ describe('retention on a Serverless snapshot', () => {
     });
   });
 
-  it('keeps the snapshot when a grant cannot be revoked first', async () => {
+  it('keeps the snapshot, and the allowed grant, when a grant that is not allowed cannot be revoked', async () => {
     // Prepare
     const arn = seedOld();
     const rt = await warmRuntime({ maxAttempts: 1 }, DELETING);
@@ -197,6 +200,39 @@ describe('retention on a Serverless snapshot', () => {
     // Assess
     expect(report.totals.deletions).toEqual({ skipped: 1 });
     expect(local.calls()['redshift-serverless.DeleteSnapshot']).toBeUndefined();
-    expect(local.serverless.getByArn(arn)?.restoreAccess).toEqual([UNKNOWN]);
+    expect(local.serverless.getByArn(arn)?.restoreAccess).toEqual([ALLOWED, UNKNOWN]);
+  });
+
+  it('gives the allowed account its access back when DeleteSnapshot fails, and says so', async () => {
+    // Prepare
+    const arn = seedOld();
+    const rt = await warmRuntime({ maxAttempts: 1 }, DELETING);
+    local.faults.configure({
+      rules: [
+        {
+          action: 'redshift-serverless.DeleteSnapshot',
+          params: { snapshotName: 'sales-2026-q2' },
+          error: { code: 'ConflictException', status: 409, message: 'snapshot in use', rate: 1 },
+        },
+      ],
+    });
+    local.resetCalls();
+
+    // Act
+    const report = await runSweep(rt, { trigger: 'schedule' });
+
+    // Assess: the unknown account stays revoked; the allowed one may restore the snapshot again
+    const left = local.serverless.getByArn(arn);
+    expect([...new Set([...(left?.restoreAccess ?? []), ...(left?.provisionedRestoreAccess ?? [])])]).toEqual(
+      [ALLOWED],
+    );
+    expect(local.calls()['redshift.AuthorizeSnapshotAccess']).toBe(1);
+    expect(report.totals.deletions).toEqual({ failed: 1 });
+    const failed = busEvents(local).find((e) => e.detailType === DETAIL_TYPES.failed)?.detail;
+    expect(failed?.action).toMatchObject({ type: 'delete', restored: [ALLOWED], notRestored: [] });
+    expect(failed?.reason).toBe(
+      'the snapshot was not deleted: ConflictException: snapshot in use; ' +
+        `access given back to ${ALLOWED} (AuthorizeSnapshotAccess)`,
+    );
   });
 });

@@ -3,17 +3,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AuthorizeSnapshotAccessCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  AuthorizeSnapshotAccessCommand,
+  DeleteClusterCommand,
+  RedshiftClient,
+} from '@aws-sdk/client-redshift';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { handleEventCli } from '../../functions/cli/handle-event.ts';
 import { main } from '../../functions/cli.ts';
-import { EventDetailSchema } from '../../functions/engine/events.ts';
+import { EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent, summarizeEvent } from '../../functions/event-runtime.ts';
-import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/events/cloudtrail.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
+import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -22,6 +26,8 @@ const BUS = 'snapshot-compliance';
 const SNAPSHOT = 'finance-prod-manual-1';
 const UNKNOWN = '999988887777';
 const ALLOWED = '111122223333';
+/** Owns snapshots it shares with ACCOUNT, some named like ACCOUNT's. */
+const PARTNER = '444455556666';
 
 const POLICY = `version: 1
 mode: enforce
@@ -252,26 +258,117 @@ describe('runSnapshotEvent against the local stand-in', () => {
     expect(local.calls()['redshift.DescribeClusterSnapshots']).toBe(1);
   });
 
-  it('never changes a snapshot another account owns', async () => {
-    local.store.createCluster('444455556666', REGION, { identifier: 'partner-prod' });
-    local.store.createSnapshot('444455556666', REGION, {
+  it('reports a snapshot another account owns as the sweep does: a foreign-owner finding, never a change', async () => {
+    // Prepare: PARTNER's snapshot, shared with this account and with an account the policy does not allow
+    local.store.createCluster(PARTNER, REGION, { identifier: 'partner-prod' });
+    local.store.createSnapshot(PARTNER, REGION, {
+      identifier: 'partner-nightly',
+      clusterIdentifier: 'partner-prod',
+      grants: [ACCOUNT, UNKNOWN],
+    });
+    const modify = event('modify-cluster-snapshot', (d) => {
+      d.requestParameters.snapshotIdentifier = 'partner-nightly';
+      d.responseElements = null;
+    });
+
+    // Act
+    const result = await runSnapshotEvent(rt, modify);
+    const calls = local.calls();
+    const swept = await runSweep(rt, { trigger: 'schedule', dryRun: true });
+
+    // Assess: read once, reported with the sweep's own finding, and nothing of PARTNER's changed
+    expect(result.gone).toEqual([]);
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.totals).toMatchObject({ snapshots: 1, foreign: 1, findings: 1, failures: 0 });
+    expect(result.report.snapshots).toEqual(swept.snapshots.filter((e) => e.snapshot.owner === PARTNER));
+    expect(result.report.snapshots[0]?.findings.map((f) => f.kind)).toEqual(['foreign-owner']);
+    expect(result.report.compliant).toBe(true);
+    expect(calls).toEqual({ 'redshift.DescribeClusterSnapshots': 1 });
+    expect(local.store.getSnapshot(PARTNER, REGION, 'partner-nightly')?.grants).toEqual([ACCOUNT, UNKNOWN]);
+  });
+
+  it('reports a snapshot an ARN places in another account as foreign-owner, and never changes it', async () => {
+    // Prepare: the snapshot the fixture's ARN names, PARTNER's, shared with this account
+    local.store.createCluster(PARTNER, REGION, { identifier: 'partner-prod' });
+    local.store.createSnapshot(PARTNER, REGION, {
       identifier: 'partner-nightly',
       clusterIdentifier: 'partner-prod',
       grants: [ACCOUNT, UNKNOWN],
     });
 
-    const result = await runSnapshotEvent(
-      rt,
-      event('modify-cluster-snapshot', (d) => {
-        d.requestParameters.snapshotIdentifier = 'partner-nightly';
-        d.responseElements = null;
+    // Act
+    const result = await runSnapshotEvent(rt, event('authorize-snapshot-access-foreign-arn'));
+
+    // Assess
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.snapshots.map((e) => [e.snapshot.owner, e.findings.map((f) => f.kind)])).toEqual([
+      [PARTNER, ['foreign-owner']],
+    ]);
+    expect(result.report.compliant).toBe(true);
+    expect(local.calls()).toEqual({ 'redshift.DescribeClusterSnapshots': 1 });
+    expect(local.store.getSnapshot(PARTNER, REGION, 'partner-nightly')?.grants).toEqual([ACCOUNT, UNKNOWN]);
+  });
+
+  it('finds its own snapshot when another account shares one under the same name', async () => {
+    // Prepare: PARTNER's older same-named snapshot, shared with this account, lists before ours
+    local.store.createCluster(PARTNER, REGION, { identifier: 'partner-prod' });
+    local.store.createSnapshot(PARTNER, REGION, {
+      identifier: SNAPSHOT,
+      clusterIdentifier: 'partner-prod',
+      createTime: Date.now() - 86_400_000,
+      grants: [ACCOUNT],
+    });
+    await share(UNKNOWN);
+    const authorize = event('authorize-snapshot-access', (d) => {
+      delete d.requestParameters.snapshotClusterIdentifier;
+    });
+
+    // Act
+    const result = await runSnapshotEvent(rt, authorize);
+
+    // Assess: one describe, ours; the grant it made is taken back; PARTNER's snapshot is untouched
+    expect(result.ignored).toBeUndefined();
+    expect(result.report.totals.revocations).toEqual({ applied: 1 });
+    expect(local.calls()['redshift.DescribeClusterSnapshots']).toBe(1);
+    expect(grants()).toEqual([]);
+    expect(local.store.getSnapshot(PARTNER, REGION, SNAPSHOT)?.grants).toEqual([ACCOUNT]);
+  });
+
+  it('judges the final snapshot a DeleteCluster takes, with the retention it asked for', async () => {
+    // Prepare: finance-archive is deleted through the API, leaving a final snapshot kept forever
+    local.store.createCluster(ACCOUNT, REGION, { identifier: 'finance-archive' });
+    await redshift.send(
+      new DeleteClusterCommand({
+        ClusterIdentifier: 'finance-archive',
+        FinalClusterSnapshotIdentifier: 'finance-archive-final',
+        FinalClusterSnapshotRetentionPeriod: -1,
       }),
     );
-
-    expect(result.ignored).toBe(
-      'snapshot arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly is owned by account 444455556666; it is never changed',
+    const capped = runtimeFor(
+      parsePolicy(`${POLICY}retention:\n  manual: { maxRetentionDays: 365 }\n`, 'test.yml'),
+      createClients({ homeRegion: REGION, maxAttempts: 2 }),
     );
-    expect(local.calls()['redshift.RevokeSnapshotAccess']).toBeUndefined();
+    await capped.account();
+    local.resetCalls();
+
+    // Act
+    const result = await runSnapshotEvent(capped, event('delete-cluster'));
+
+    // Assess: read back in one describe, and its retention reported
+    expect(local.calls()).toEqual({ 'redshift.DescribeClusterSnapshots': 1, 'events.PutEvents': 1 });
+    expect(result.report.totals.findingsByKind).toEqual({ 'retention-indefinite': 1 });
+    expect(received()).toEqual([
+      {
+        detailType: 'Snapshot Policy Violation',
+        detail: expect.objectContaining({
+          snapshot: expect.objectContaining({
+            identifier: 'finance-archive-final',
+            cluster: 'finance-archive',
+            retentionDays: -1,
+          }),
+        }),
+      },
+    ]);
   });
 
   it('describes each snapshot a batch names once', async () => {
@@ -290,13 +387,10 @@ describe('runSnapshotEvent against the local stand-in', () => {
     expect(result.report.totals.revocations).toEqual({ applied: 1 });
   });
 
-  it.each([
-    ['a failed call', 'authorize-snapshot-access-failed', /failed \(ClusterSnapshotNotFound\)/],
-    ['a foreign ARN', 'authorize-snapshot-access-foreign-arn', /owned by another account/],
-  ])('ignores %s without a single AWS call', async (_, name, reason) => {
-    const result = await runSnapshotEvent(rt, event(name));
+  it('ignores a failed call without a single AWS call', async () => {
+    const result = await runSnapshotEvent(rt, event('authorize-snapshot-access-failed'));
 
-    expect(result.ignored).toMatch(reason);
+    expect(result.ignored).toMatch(/failed \(ClusterSnapshotNotFound\)/);
     expect(summarizeEvent(result)).toMatchObject({ compliant: true, ignored: result.ignored });
     expect(local.calls()).toEqual({});
   });
@@ -310,6 +404,44 @@ describe('runSnapshotEvent against the local stand-in', () => {
     );
 
     expect(result.ignored).toBe("eu-west-1 is not among the policy's regions (us-east-1)");
+    expect(local.calls()).toEqual({});
+  });
+
+  it('takes the home region as the scope when the policy names no regions: another region is ignored without a call', async () => {
+    const homeOnly = runtimeFor(
+      parsePolicy(POLICY.replace(`regions: [${REGION}]\n`, ''), 'test.yml'),
+      createClients({ homeRegion: REGION, maxAttempts: 2 }),
+    );
+    await share(UNKNOWN);
+
+    const result = await runSnapshotEvent(
+      homeOnly,
+      event('authorize-snapshot-access', (d) => {
+        d.awsRegion = 'eu-west-1';
+      }),
+    );
+
+    expect(result.ignored).toBe(
+      'eu-west-1 is not among the home region (us-east-1); the policy names no regions',
+    );
+    expect(local.calls()).toEqual({});
+    expect(grants()).toEqual([UNKNOWN]);
+  });
+
+  it('reports a snapshot ARN from another region as outside the scope, not as gone', async () => {
+    const elsewhere = `arn:aws:redshift:eu-west-1:${ACCOUNT}:snapshot:finance-prod/${SNAPSHOT}`;
+
+    const result = await runSnapshotEvent(
+      rt,
+      event('create-tags', (d) => {
+        d.requestParameters.resourceName = elsewhere;
+      }),
+    );
+
+    expect(result.ignored).toBe(
+      `snapshot ${elsewhere} is in eu-west-1, outside the scope of an event from us-east-1`,
+    );
+    expect(result.gone).toEqual([]);
     expect(local.calls()).toEqual({});
   });
 

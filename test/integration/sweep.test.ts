@@ -6,7 +6,7 @@ import { paginateDescribeClusterSnapshots, RedshiftClient } from '@aws-sdk/clien
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli.ts';
-import { EventDetailSchema } from '../../functions/engine/events.ts';
+import { EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { handler } from '../../functions/sweep.ts';
 import type { SeededFleet } from '../../local/server.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';

@@ -1,6 +1,6 @@
 import { paginateListSnapshots, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../functions/engine/events.ts';
+import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSweep } from '../../functions/runtime.ts';
 import type { LocalAws } from '../../local/server.ts';
 import {

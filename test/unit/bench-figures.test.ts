@@ -27,6 +27,15 @@ describe('the minimum calls a sweep can make', () => {
     });
   });
 
+  it('adds one revoke and one GetSnapshot to confirm it per refused Serverless grant', () => {
+    const minimum = minimumCalls([{ ...region(100, 2), serverless: { unauthorizedGrants: 3 } }], 1, {
+      ListSnapshots: 1,
+    });
+
+    expect(minimum).toMatchObject({ RevokeSnapshotAccess: 5, GetSnapshot: 3, ListSnapshots: 1 });
+    expect(minimumCalls([region(100, 2)], 1, {})).not.toHaveProperty('GetSnapshot');
+  });
+
   it('counts one Serverless listing per region only when the product lists that kind', () => {
     expect(minimumCalls([region(10), region(10)], 1, { ListSnapshots: 2 }).ListSnapshots).toBe(2);
     expect(minimumCalls([region(10)], 1, {})).not.toHaveProperty('ListSnapshots');

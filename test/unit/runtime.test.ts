@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientTimeouts } from '../../functions/aws/clients.ts';
 import { PolicyError } from '../../functions/errors.ts';
+import { EVENT_RESERVE_MS } from '../../functions/event-runtime.ts';
 import { lazyRuntime } from '../../functions/runtime.ts';
 
 let dir: string;
@@ -32,5 +34,18 @@ describe('lazyRuntime', () => {
 
     expect(first.loaded.policy.mode).toBe('enforce');
     expect(second).toBe(first);
+  });
+
+  it("sizes the SDK's attempts from the function's own timeout: fewer for the 30 s event function", async () => {
+    // Prepare
+    const path = join(dir, 'sized.yml');
+    process.env.POLICY_PATH = path;
+    await writeFile(path, 'version: 1\nmode: enforce\n');
+    // Act: the first invocation of a 30 s function
+    const rt = await lazyRuntime(EVENT_RESERVE_MS)(30_000);
+    // Assess
+    const attempts = await rt.clients.redshift('us-east-1').config.maxAttempts();
+    expect(attempts).toBe(clientTimeouts(30_000 - EVENT_RESERVE_MS / 2).maxAttempts);
+    expect(attempts).toBeLessThan(6);
   });
 });

@@ -2,8 +2,12 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { putEventsBatch } from '../../../functions/aws/events.ts';
-import { type ComplianceEvent, DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import { putEventsBatch } from '../../../functions/aws/event-bus.ts';
+import {
+  type ComplianceEvent,
+  DETAIL_TYPES,
+  EventDetailSchema,
+} from '../../../functions/engine/compliance-events.ts';
 
 const eventbridge = mockClient(EventBridgeClient);
 const client = new EventBridgeClient({ region: 'us-east-1' });

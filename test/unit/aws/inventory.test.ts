@@ -75,6 +75,31 @@ describe('describeSnapshot', () => {
     expect(snapshot?.arn).toBe(ARN);
   });
 
+  it("prefers the owner's snapshot to one another account shares under the same name", async () => {
+    // Prepare: the partner's same-named snapshot lists first
+    const partner = record({ OwnerAccount: '444455556666', SnapshotArn: ARN.replace(OWNER, '444455556666') });
+    redshift.on(DescribeClusterSnapshotsCommand).resolves({ Snapshots: [partner, record()] });
+    // Act
+    const snapshot = await describeSnapshot(client, 'us-east-1', { id: 'finance-prod-manual-1' }, OWNER);
+    // Assess
+    expect(redshift).toHaveReceivedCommandTimes(DescribeClusterSnapshotsCommand, 1);
+    expect(snapshot?.owner).toBe(OWNER);
+  });
+
+  it('reads a snapshot another account shares when the owner has none of that name, for the run to report', async () => {
+    // Prepare: the first page holds only the partner's; the owner's is not there at all
+    const partner = record({ OwnerAccount: '444455556666', SnapshotArn: ARN.replace(OWNER, '444455556666') });
+    redshift
+      .on(DescribeClusterSnapshotsCommand)
+      .resolvesOnce({ Snapshots: [partner], Marker: 'next' })
+      .resolvesOnce({ Snapshots: [] });
+    // Act
+    const snapshot = await describeSnapshot(client, 'us-east-1', { id: 'finance-prod-manual-1' }, OWNER);
+    // Assess: every page looked at for the owner's, then the shared one
+    expect(redshift).toHaveReceivedNthCommandWith(DescribeClusterSnapshotsCommand, 2, { Marker: 'next' });
+    expect(snapshot?.owner).toBe('444455556666');
+  });
+
   it('reports a snapshot deleted meanwhile as gone, not as an error', async () => {
     redshift
       .on(DescribeClusterSnapshotsCommand)

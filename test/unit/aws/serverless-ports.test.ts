@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import {
   DeleteSnapshotCommand,
+  GetSnapshotCommand,
   ListSnapshotsCommand,
   RedshiftServerlessClient,
   ResourceNotFoundException,
@@ -13,17 +14,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { awsPorts, policyMatchesTags } from '../../../functions/aws/adapters.ts';
 import type { AwsClients } from '../../../functions/aws/clients.ts';
 import {
   deleteServerlessSnapshot,
   IAM_ACTIONS,
   INVENTORY_IAM_ACTIONS,
 } from '../../../functions/aws/grants.ts';
-import { awsPorts, policyMatchesTags } from '../../../functions/aws/ports.ts';
-import { toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
+import { serverlessGrants, toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action } from '../../../functions/engine/model.ts';
-import { toRef } from '../../../functions/engine/ref.ts';
+import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
 import { snapshot } from '../../helpers/snapshots.ts';
 
@@ -54,12 +55,13 @@ function clients(): AwsClients {
     homeRegion: 'us-east-1',
     redshift: () => new RedshiftClient({ region: 'us-east-1' }),
     serverless: () => new RedshiftServerlessClient({ region: 'us-east-1' }),
+    securityHub: () => Promise.reject(new Error('not used')),
     events: {} as AwsClients['events'],
     sts: {} as AwsClients['sts'],
   };
 }
 
-function remove(ref = toRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
+function remove(ref = toSnapshotRef(serverlessSnapshot())): Extract<Action, { type: 'delete' }> {
   return { type: 'delete', snapshot: ref, findings: ['too-old'], rule: 'retention.manual.maxAgeDays' };
 }
 
@@ -71,16 +73,20 @@ beforeEach(() => {
 });
 
 describe('Serverless enforcement', () => {
-  it('revokes a Serverless grant through Redshift, naming the snapshot by its ARN', async () => {
+  it('revokes a Serverless grant through Redshift by its ARN, then reads it back once', async () => {
     redshift.on(RevokeSnapshotAccessCommand).resolves({});
+    serverless.on(GetSnapshotCommand).resolves({
+      snapshot: { snapshotArn: ARN, accountsWithRestoreAccess: ['111122223333'] },
+    });
     const ports = awsPorts(clients(), policy({}), OWNER);
 
     const result = await ports.revoke({
       type: 'revoke',
-      snapshot: toRef(serverlessSnapshot(['999988887777'])),
+      snapshot: toSnapshotRef(serverlessSnapshot(['999988887777'])),
       account: '999988887777',
       findings: ['unauthorized-grant'],
       rule: 'sharing.allowedAccounts',
+      purpose: 'not-allowed',
     });
 
     expect(result.outcome).toBe('applied');
@@ -88,6 +94,43 @@ describe('Serverless enforcement', () => {
       SnapshotArn: ARN,
       AccountWithRestoreAccess: '999988887777',
     });
+    expect(serverless).toHaveReceivedCommandExactlyOnceWith(GetSnapshotCommand, { snapshotArn: ARN });
+  });
+
+  it('reads back who may restore a Serverless snapshot, either way', async () => {
+    serverless.on(GetSnapshotCommand).resolves({
+      snapshot: {
+        snapshotArn: ARN,
+        accountsWithRestoreAccess: ['111122223333'],
+        accountsWithProvisionedRestoreAccess: ['111122223333', '999988887777'],
+      },
+    });
+
+    await expect(serverlessGrants(new RedshiftServerlessClient({}), ARN)).resolves.toEqual([
+      '111122223333',
+      '999988887777',
+    ]);
+  });
+
+  it('reads back no grants for a Serverless snapshot that is gone', async () => {
+    serverless
+      .on(GetSnapshotCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Snapshot not found.', $metadata: {} }));
+
+    await expect(serverlessGrants(new RedshiftServerlessClient({}), ARN)).resolves.toBeUndefined();
+  });
+
+  it('refuses a read-back without the snapshot, or about another one', async () => {
+    const client = new RedshiftServerlessClient({});
+    serverless
+      .on(GetSnapshotCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ snapshot: { snapshotArn: `${ARN}x` } });
+
+    await expect(serverlessGrants(client, ARN)).rejects.toThrow(/GetSnapshot answered without .*snapshot/);
+    await expect(serverlessGrants(client, ARN)).rejects.toThrow(
+      `GetSnapshot for ${ARN} answered about ${ARN}x`,
+    );
   });
 
   it('deletes a Serverless snapshot through its own API and a provisioned one through Redshift', async () => {
@@ -95,8 +138,8 @@ describe('Serverless enforcement', () => {
     redshift.on(DeleteClusterSnapshotCommand).resolves({});
     const ports = awsPorts(clients(), policy({}), OWNER);
 
-    await ports.remove(remove());
-    await ports.remove(remove(toRef(snapshot())));
+    await ports.delete(remove());
+    await ports.delete(remove(toSnapshotRef(snapshot())));
 
     expect(serverless).toHaveReceivedCommandExactlyOnceWith(DeleteSnapshotCommand, {
       snapshotName: 'sales-weekly',
@@ -121,7 +164,12 @@ describe('Serverless enforcement', () => {
     });
   });
 
-  it('names the IAM actions for deleting and reading both kinds', () => {
+  it('names the IAM actions for revoking, restoring, deleting and reading both kinds', () => {
+    expect(IAM_ACTIONS.revoke).toEqual(['redshift:RevokeSnapshotAccess', 'redshift-serverless:GetSnapshot']);
+    expect(IAM_ACTIONS.restore).toEqual([
+      'redshift:AuthorizeSnapshotAccess',
+      'redshift-serverless:GetSnapshot',
+    ]);
     expect(IAM_ACTIONS.delete).toEqual([
       'redshift:DeleteClusterSnapshot',
       'redshift-serverless:DeleteSnapshot',

@@ -10,13 +10,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { InventoryItem } from '../../../functions/aws/inventory.ts';
 import {
   getServerlessSnapshot,
   isServerlessSnapshotArn,
   listServerlessSnapshots,
   toServerlessSnapshot,
 } from '../../../functions/aws/serverless.ts';
+import type { InventoryItem } from '../../../functions/engine/ports.ts';
 import { AwsResponseError } from '../../../functions/errors.ts';
 
 const OWNER = '123456789012';

@@ -31,6 +31,33 @@ describe('snapshot-guard', () => {
     expect(stdout).toMatch(/--json\s+print/);
   });
 
+  it.each(['validate', 'schema', 'sweep', 'handle-event'])(
+    'lists the exit codes of %s in its help',
+    async (command) => {
+      // Act
+      const { code, stdout } = await run(command, '--help');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/\nExit codes:\n {2}0 {2}\S.*\n(.*\n)* {2}2 {2}\S/);
+    },
+  );
+
+  it.each(['sweep', 'handle-event'])(
+    'marks --policy required and gives --region one default in %s --help',
+    async (command) => {
+      // Act
+      const { stdout } = await run(command, '--help');
+
+      // Assess
+      expect(stdout).toMatch(/--policy <file> +policy file to enforce \(required\)/);
+      const region = stdout.slice(stdout.indexOf('--region'), stdout.indexOf('--dry-run'));
+      expect(region.match(/default/g)).toHaveLength(1);
+      expect(region).not.toContain('[]');
+      expect(stdout).toMatch(/--no-color +no colour/);
+    },
+  );
+
   it('prints the version from package.json', async () => {
     // Prepare
     const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/compliance-events.ts';
 import { FINDING_KINDS } from '../../../functions/engine/model.ts';
-import { HANDLED_EVENT_NAMES } from '../../../functions/events/targets.ts';
+import { HANDLED_EVENT_NAMES } from '../../../functions/triggers/targets.ts';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const section = (title: string) => {

@@ -135,7 +135,7 @@ describe('evaluate', () => {
           rule: 'exemptions[0]',
           remediation: 'none',
           message:
-            'sharing findings (unauthorized-grant, support-access) are waived until 2027-06-30: litigation hold',
+            'sharing findings (unauthorized-grant, support-access) are exempt until 2027-06-30: litigation hold',
         }),
         expect.objectContaining({ kind: 'too-old', remediation: 'delete' }),
       ]);
@@ -188,7 +188,7 @@ describe('evaluate', () => {
       const findings = evaluate(loadSnapshot('legal-hold', { grants: [] }), p, NOW);
 
       expect(findings).toEqual([expect.objectContaining({ kind: 'exempted', rule: 'exemptions[1]' })]);
-      expect(findings[0]?.message).toBe('retention findings (too-old) are waived until 2027-01-31: audit');
+      expect(findings[0]?.message).toBe('retention findings (too-old) are exempt until 2027-01-31: audit');
     });
 
     it('adds nothing for an exempt snapshot that breaks no rule', () => {

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action, Snapshot } from '../../../functions/engine/model.ts';
 import { plan } from '../../../functions/engine/plan.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import {
   type Policy,
   type PolicyInput,
@@ -52,9 +55,14 @@ function crit(c: Crit, s: Snapshot): boolean {
   );
 }
 
-/** Revocations (`id account`) and deletions (`id`) the policy calls for, worked out from scratch. */
+/**
+ * What the policy calls for, worked out from scratch: `notAllowed` grants (`id account`) to revoke
+ * because the policy does not allow them, deletions (`id`), every grant a deletion needs revoked
+ * (`revoke`), and the grants the policy allows.
+ */
 function oracle(fleet: Snapshot[], p: Policy, now: Date) {
   const today = now.toISOString().slice(0, 10);
+  const notAllowed = new Set<string>();
   const revoke = new Set<string>();
   const remove = new Set<string>();
   const allowed = new Set<string>();
@@ -73,7 +81,10 @@ function oracle(fleet: Snapshot[], p: Policy, now: Date) {
       );
       const ok = (g === SUPPORT_ACCOUNT ? support : listed) && (s.encrypted || !encryption);
       if (ok) allowed.add(`${s.id} ${g}`);
-      else if (!exemption?.covers.includes('sharing')) revoke.add(`${s.id} ${g}`);
+      else if (!exemption?.covers.includes('sharing')) {
+        notAllowed.add(`${s.id} ${g}`);
+        revoke.add(`${s.id} ${g}`);
+      }
     }
     const maxAge = p.retention.manual.maxAgeDays;
     const old =
@@ -83,6 +94,8 @@ function oracle(fleet: Snapshot[], p: Policy, now: Date) {
     if (
       s.type === 'manual' &&
       old &&
+      // Redshift deletes an available snapshot only: no grant is touched for any other.
+      s.status.toLowerCase() === 'available' &&
       p.retention.manual.onViolation === 'delete' &&
       !exemption?.covers.includes('retention')
     ) {
@@ -90,7 +103,7 @@ function oracle(fleet: Snapshot[], p: Policy, now: Date) {
       for (const g of s.grants) revoke.add(`${s.id} ${g}`);
     }
   }
-  return { revoke, remove, allowed, exempt };
+  return { notAllowed, revoke, remove, allowed, exempt };
 }
 
 // ---- generators ----
@@ -170,6 +183,7 @@ const snapshotShape = fc.record({
     { namespace: 'ml-ns' },
   ),
   type: fc.constantFrom('manual' as const, 'automated' as const),
+  status: fc.constantFrom('available', 'available', 'AVAILABLE', 'final snapshot', 'creating'),
   owner: fc.constantFrom(OWNER, OWNER, OWNER, FOREIGN),
   encrypted: fc.boolean(),
   ageDays: fc.constantFrom(0, 1, 29, 30, 31, 400, 401),
@@ -194,7 +208,7 @@ function build(shapes: Shape[], now: Date): Snapshot[] {
       arn: `arn:aws:redshift:us-east-1:${s.owner}:snapshot:x/${id}`,
       ...s.place,
       type: s.type,
-      status: 'available',
+      status: s.status,
       owner: s.owner,
       region: 'us-east-1',
       createdAt: new Date(now.getTime() - s.ageDays * DAY + s.ageJitterMs),
@@ -220,13 +234,26 @@ describe('plan(evaluate(...))', () => {
         const revoked = actions.flatMap((a) =>
           a.type === 'revoke' ? [`${a.snapshot.id} ${a.account}`] : [],
         );
-        const deleted = actions.flatMap((a) => (a.type === 'delete' ? [a.snapshot.id] : []));
+        const deleted = actions.flatMap((a) => (a.type === 'delete' && !a.blocked ? [a.snapshot.id] : []));
+        // A delete that cannot go ahead is planned only to say why: for a snapshot not available.
+        for (const a of actions) {
+          if (a.type !== 'delete' || !a.blocked) continue;
+          const status = fleet.find((s) => s.id === a.snapshot.id)?.status ?? '';
+          expect(status.toLowerCase()).not.toBe('available');
+        }
         expect(new Set(revoked)).toEqual(expected.revoke);
         expect(revoked).toHaveLength(expected.revoke.size);
         expect(new Set(deleted)).toEqual(expected.remove);
         for (const pair of revoked) {
           const id = pair.split(' ')[0] as string;
           if (!expected.remove.has(id)) expect(expected.allowed.has(pair)).toBe(false);
+        }
+        // Only a grant the policy does not allow is revoked as `not-allowed`; every other revoke
+        // is one a delete needs.
+        for (const a of actions) {
+          if (a.type !== 'revoke') continue;
+          const pair = `${a.snapshot.id} ${a.account}`;
+          expect(a.purpose).toBe(expected.notAllowed.has(pair) ? 'not-allowed' : 'delete');
         }
         for (const a of actions) expect(a.snapshot.owner).toBe(OWNER);
         for (const s of fleet) {
@@ -239,6 +266,137 @@ describe('plan(evaluate(...))', () => {
         }
       }),
       { numRuns: 600 },
+    );
+  });
+});
+
+// ---- the whole run, against a fleet that fails where it is told to ----
+
+/**
+ * Ports over an in-memory fleet that behave as Redshift does: a revoke removes a grant (or says
+ * AuthorizationNotFound), a delete refuses a snapshot still shared, an authorize adds a grant.
+ * Calls for the accounts and snapshots in `fail` fail instead.
+ */
+function fleetPorts(
+  fleet: Snapshot[],
+  fail: { revoke: string[]; remove: string[]; restore: string[] },
+): { ports: RunPorts; grants: Map<string, Set<string>>; events: ComplianceEvent[] } {
+  const grants = new Map(fleet.map((s) => [s.id, new Set(s.grants)]));
+  const events: ComplianceEvent[] = [];
+  const ports: RunPorts = {
+    revoke: async (a) => {
+      if (fail.revoke.includes(a.account)) return { outcome: 'failed', reason: 'AccessDenied' };
+      const set = grants.get(a.snapshot.id);
+      if (!set?.has(a.account)) return { outcome: 'already-done' };
+      set.delete(a.account);
+      return { outcome: 'applied' };
+    },
+    delete: async (a) => {
+      const set = grants.get(a.snapshot.id);
+      if (fail.remove.includes(a.snapshot.id) || (set && set.size > 0)) {
+        return { outcome: 'failed', reason: 'InvalidClusterSnapshotState' };
+      }
+      grants.delete(a.snapshot.id);
+      return { outcome: 'applied' };
+    },
+    restore: async (a) => {
+      const set = grants.get(a.snapshot.id);
+      if (!set || fail.restore.includes(a.account)) return { outcome: 'failed', reason: 'AccessDenied' };
+      set.add(a.account);
+      return { outcome: 'applied' };
+    },
+    publish: async (batch) => {
+      events.push(...batch);
+      return { published: batch.length, failed: [] };
+    },
+  };
+  return { ports, grants, events };
+}
+
+const failuresAndLimits = fc.record({
+  revoke: fc.subarray(GRANTS, { maxLength: 3 }),
+  remove: fc.subarray(
+    Array.from({ length: 12 }, (_, i) => i),
+    { maxLength: 6 },
+  ),
+  restore: fc.subarray(GRANTS, { maxLength: 2 }),
+  maxRevocationsPerRun: fc.constantFrom(0, 1, 3, 100_000),
+  maxDeletionsPerRun: fc.constantFrom(0, 1, 10_000),
+});
+
+describe('runCompliance over a fleet that fails', () => {
+  it('never leaves a grant the policy keeps revoked, unless its snapshot is deleted or the run says it could not give it back', async () => {
+    await fc.assert(
+      fc.asyncProperty(fleetAndNow, policyInput, failuresAndLimits, async ({ now, shapes }, input, f) => {
+        // Prepare
+        const p = PolicySchema.parse({
+          ...input,
+          mode: 'enforce',
+          safety: { maxRevocationsPerRun: f.maxRevocationsPerRun, maxDeletionsPerRun: f.maxDeletionsPerRun },
+        });
+        const fleet = build(shapes, now);
+        const fail = { ...f, remove: f.remove.map((i) => `${shapes[i]?.base}-${i}`) };
+        const { ports, grants, events } = fleetPorts(fleet, fail);
+        async function* pages(): AsyncGenerator<RegionPage> {
+          yield { region: 'us-east-1', items: fleet.map((snapshot) => ({ snapshot })) };
+        }
+
+        // Act
+        await runCompliance(
+          pages(),
+          {
+            runId: 'property',
+            trigger: 'schedule',
+            account: OWNER,
+            policy: p,
+            dryRun: false,
+            now,
+            homeRegion: 'us-east-1',
+          },
+          ports,
+        );
+
+        // Assess
+        const expected = oracle(fleet, p, now);
+        const notGivenBack = new Set(
+          events.flatMap((e) =>
+            e.detailType === DETAIL_TYPES.failed
+              ? (e.detail.action?.notRestored ?? []).map((a) => `${e.detail.snapshot?.identifier} ${a}`)
+              : [],
+          ),
+        );
+        for (const s of fleet) {
+          const left = grants.get(s.id);
+          if (s.owner !== OWNER) {
+            expect(left).toEqual(new Set(s.grants));
+            continue;
+          }
+          if (left === undefined) {
+            expect(expected.remove.has(s.id), `${s.id} deleted`).toBe(true);
+            continue;
+          }
+          for (const g of s.grants) {
+            const pair = `${s.id} ${g}`;
+            if (expected.notAllowed.has(pair)) continue;
+            expect(left.has(g) || notGivenBack.has(pair), `${pair} kept`).toBe(true);
+          }
+        }
+        // Each limit stops only its own kind: within the revocation limit, every grant the policy
+        // does not allow is gone unless its own revoke failed, whatever the deletion limit says.
+        if (expected.notAllowed.size <= f.maxRevocationsPerRun) {
+          for (const pair of expected.notAllowed) {
+            const [id, g] = pair.split(' ') as [string, string];
+            if (!fail.revoke.includes(g))
+              expect(grants.get(id)?.has(g) ?? false, `${pair} revoked`).toBe(false);
+          }
+        } else {
+          for (const pair of expected.notAllowed) {
+            const [id, g] = pair.split(' ') as [string, string];
+            if (grants.has(id)) expect(grants.get(id)?.has(g), `${pair} left alone`).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CloudTrailEventSchema, MAX_EVENT_BYTES } from '../../../functions/events/cloudtrail.ts';
-import { describeIssue } from '../../../functions/middleware/stack.ts';
+import { describeIssue } from '../../../functions/input/issues.ts';
+import { CloudTrailEventSchema, MAX_EVENT_BYTES } from '../../../functions/triggers/cloudtrail.ts';
 
 const FIXTURES = new URL('../../fixtures/events/', import.meta.url);
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/events/cloudtrail.ts';
+import { describeIssue } from '../../../functions/input/issues.ts';
+import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
 import {
   HANDLED_EVENT_NAMES,
   SERVERLESS_EVENT_NAMES,
   SERVERLESS_EVENT_PATTERN,
   snapshotTargets,
-} from '../../../functions/events/targets.ts';
-import { describeIssue } from '../../../functions/middleware/stack.ts';
+} from '../../../functions/triggers/targets.ts';
 
 const ACCOUNT = '123456789012';
 const SHARED_THROUGH_REDSHIFT = 'authorize-snapshot-access-serverless';
@@ -40,6 +40,7 @@ describe('Redshift Serverless CloudTrail events', () => {
     ['update-snapshot'],
     ['put-resource-policy'],
     ['tag-resource'],
+    ['delete-namespace'],
   ])('accepts the recorded event %s', (name) => {
     const parsed = CloudTrailEventSchema.parse(fixture(name));
 
@@ -84,6 +85,20 @@ describe('snapshotTargets for Redshift Serverless', () => {
     expect(snapshotTargets(detail(name))).toEqual({ addresses });
   });
 
+  it('finds the final snapshot a DeleteNamespace takes, by its name', () => {
+    expect(snapshotTargets(detail('delete-namespace'))).toEqual({
+      addresses: [{ snapshotName: 'sales-serverless-final' }],
+    });
+  });
+
+  it('ignores a DeleteNamespace without a final snapshot', () => {
+    const plain = detail('delete-namespace', (d) => {
+      d.requestParameters = { namespaceName: 'sales-serverless' };
+    });
+
+    expect(snapshotTargets(plain)).toEqual({ ignored: 'DeleteNamespace names no snapshot' });
+  });
+
   it('falls back to the snapshot name when the response carries no ARN', () => {
     const create = detail('create-snapshot', (d) => {
       d.responseElements = null;
@@ -110,7 +125,7 @@ describe('snapshotTargets for Redshift Serverless', () => {
     });
   });
 
-  it('ignores a failed call, a call that only takes access away, and a foreign snapshot', () => {
+  it('ignores a failed call and a call that only takes access away; passes on a foreign snapshot', () => {
     expect(snapshotTargets(detail('put-resource-policy-failed'))).toEqual({
       ignored: 'PutResourcePolicy failed (ResourceNotFoundException): nothing changed',
     });
@@ -123,9 +138,8 @@ describe('snapshotTargets for Redshift Serverless', () => {
     const foreign = detail('put-resource-policy', (d) => {
       (d.requestParameters as Record<string, unknown>).resourceArn = ARN.replace(ACCOUNT, '444455556666');
     });
-    expect(snapshotTargets(foreign)).toEqual({
-      ignored: expect.stringMatching(/is owned by another account \(444455556666\); it is never changed$/),
-    });
+    // The run reads it and reports it as foreign-owner, as a sweep does; it never changes it.
+    expect(snapshotTargets(foreign)).toEqual({ addresses: [{ arn: ARN.replace(ACCOUNT, '444455556666') }] });
   });
 
   it('reads each service with its own table: a Redshift name under Serverless is not handled', () => {
@@ -146,6 +160,7 @@ describe('snapshotTargets for Redshift Serverless', () => {
       'PutResourcePolicy',
       'TagResource',
       'UntagResource',
+      'DeleteNamespace',
     ]);
     expect(SERVERLESS_EVENT_PATTERN).toEqual({
       source: ['aws.redshift-serverless'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/events/cloudtrail.ts';
-import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/events/targets.ts';
+import { type CloudTrailDetail, CloudTrailEventSchema } from '../../../functions/triggers/cloudtrail.ts';
+import { EVENT_PATTERN, HANDLED_EVENT_NAMES, snapshotTargets } from '../../../functions/triggers/targets.ts';
 
 const ACCOUNT = '123456789012';
 const MANUAL_1_ARN = `arn:aws:redshift:us-east-1:${ACCOUNT}:snapshot:finance-prod/finance-prod-manual-1`;
@@ -24,6 +24,7 @@ describe('snapshotTargets', () => {
     ['batch-modify-cluster-snapshots', [{ id: 'finance-prod-manual-1' }, { id: 'analytics-weekly-2026-43' }]],
     ['create-tags', [{ arn: MANUAL_1_ARN }]],
     ['delete-tags', [{ arn: MANUAL_1_ARN }]],
+    ['delete-cluster', [{ id: 'finance-archive-final', cluster: 'finance-archive' }]],
   ])('finds the snapshot %s names', (name, addresses) => {
     expect(snapshotTargets(detail(name))).toEqual({ addresses });
   });
@@ -37,7 +38,16 @@ describe('snapshotTargets', () => {
       'BatchModifyClusterSnapshots',
       'CreateTags',
       'DeleteTags',
+      'DeleteCluster',
     ]);
+  });
+
+  it('ignores a DeleteCluster that skips the final snapshot: no snapshot was made', () => {
+    const skipped = detail('delete-cluster', (d) => {
+      d.requestParameters = { clusterIdentifier: 'finance-archive', skipFinalClusterSnapshot: true };
+    });
+
+    expect(snapshotTargets(skipped)).toEqual({ ignored: 'DeleteCluster names no snapshot' });
   });
 
   it('gives the EventBridge rule a pattern that asks for exactly those calls', () => {
@@ -64,10 +74,9 @@ describe('snapshotTargets', () => {
     });
   });
 
-  it('never touches a snapshot an ARN places in another account', () => {
+  it('passes on a snapshot an ARN places in another account: the run reports it as foreign-owner', () => {
     expect(snapshotTargets(detail('authorize-snapshot-access-foreign-arn'))).toEqual({
-      ignored:
-        'snapshot arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly is owned by another account (444455556666); it is never changed',
+      addresses: [{ arn: 'arn:aws:redshift:us-east-1:444455556666:snapshot:partner-prod/partner-nightly' }],
     });
   });
 

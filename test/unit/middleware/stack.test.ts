@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { InputError } from '../../../functions/errors.ts';
-import { observability, withStack } from '../../../functions/middleware/stack.ts';
+import { lambdaHandler } from '../../../functions/lambda/middleware.ts';
+import { observability } from '../../../functions/lambda/observability.ts';
 
 const context = {
   functionName: 'snapshot-guard-sweep',
@@ -20,7 +21,7 @@ describe('observability', () => {
     const obs = observability();
     const warn = vi.spyOn(obs.logger, 'warn');
     const stderr = vi.spyOn(process.stderr, 'write');
-    const handler = withStack(z.object({ id: z.string() }), obs, async () => 'done');
+    const handler = lambdaHandler(z.object({ id: z.string() }), obs, async () => 'done');
     // Act
     await expect(handler({ id: 1 } as never, context)).rejects.toBeInstanceOf(InputError);
     // Assess

@@ -33,20 +33,20 @@ const answer = (account: string, session = 'snapshot-guard-run-1') => ({
 describe('assumeMemberRole', () => {
   beforeEach(() => sts.reset());
 
-  it('assumes the member role with the external id and a session name carrying the run id', async () => {
+  it('assumes the member role with the external id and a session name carrying its purpose and the run id', async () => {
     sts.on(AssumeRoleCommand).resolves(answer('111111111111'));
 
     const credentials = await assumeMemberRole(
       stsClient,
       '111111111111',
       { roleName: 'RedshiftSnapshotGuardMember', externalId: 'shared-id' },
-      'run-1',
+      { purpose: 'sweep', runId: 'run-1' },
       'us-east-1',
     );
 
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: 'arn:aws:iam::111111111111:role/RedshiftSnapshotGuardMember',
-      RoleSessionName: 'snapshot-guard-run-1',
+      RoleSessionName: 'snapshot-guard-sweep-run-1',
       ExternalId: 'shared-id',
       DurationSeconds: 3600,
     });
@@ -55,7 +55,13 @@ describe('assumeMemberRole', () => {
 
   it('sends no ExternalId when the policy sets none', async () => {
     sts.on(AssumeRoleCommand).resolves(answer('111111111111'));
-    await assumeMemberRole(stsClient, '111111111111', { roleName: 'Guard' }, 'run-1', 'us-east-1');
+    await assumeMemberRole(
+      stsClient,
+      '111111111111',
+      { roleName: 'Guard' },
+      { purpose: 'event', runId: 'run-1' },
+      'us-east-1',
+    );
     const input = sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input;
     expect(input && 'ExternalId' in input).toBe(false);
   });
@@ -63,7 +69,13 @@ describe('assumeMemberRole', () => {
   it('refuses credentials that act as another account', async () => {
     sts.on(AssumeRoleCommand).resolves(answer('222222222222'));
     await expect(
-      assumeMemberRole(stsClient, '111111111111', { roleName: 'Guard' }, 'run-1', 'us-east-1'),
+      assumeMemberRole(
+        stsClient,
+        '111111111111',
+        { roleName: 'Guard' },
+        { purpose: 'event', runId: 'run-1' },
+        'us-east-1',
+      ),
     ).rejects.toThrow('returned credentials of account 222222222222; they are not used');
   });
 
@@ -74,8 +86,8 @@ describe('assumeMemberRole', () => {
     expect(memberRoleArn('111111111111', 'Guard', 'us-gov-west-1')).toBe(
       'arn:aws-us-gov:iam::111111111111:role/Guard',
     );
-    expect(sessionName('a'.repeat(80))).toHaveLength(64);
-    expect(sessionName('run id/1')).toBe('snapshot-guard-run-id-1');
+    expect(sessionName('sweep', 'a'.repeat(80))).toHaveLength(64);
+    expect(sessionName('event', 'run id/1')).toBe('snapshot-guard-event-run-id-1');
   });
 });
 

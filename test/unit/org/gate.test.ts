@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
-import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/events.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
+import { DETAIL_TYPES, EventDetailSchema } from '../../../functions/engine/compliance-events.ts';
 import { finalResults, finishRun, hubContext } from '../../../functions/org/finish.ts';
 import { gate } from '../../../functions/org/gate.ts';
 import type { WorkResult } from '../../../functions/org/model.ts';
@@ -41,6 +41,7 @@ describe('gate', () => {
     ]);
     expect(decision).toEqual({
       phase: 'enforce',
+      stops: {},
       held: [
         { account: '111111111111', region: 'us-east-1', budget: { revocations: 3, deletions: 0 } },
         { account: '333333333333', region: 'us-east-1', budget: { revocations: 2, deletions: 1 } },
@@ -49,17 +50,31 @@ describe('gate', () => {
     });
   });
 
-  it('blocks every change when the run as a whole plans more than the limits, though each alone is within', () => {
+  it('stops every revoke when the run as a whole plans more than the limit, though each alone is within', () => {
     const decision = gate(policy(), [held('111111111111', 4), held('222222222222', 4)]);
     expect(decision.phase).toBe('blocked');
-    expect(decision.reason).toBe(
-      'over the whole organisation run (2 account-regions): 8 revocations planned; safety.maxRevocationsPerRun allows 5',
-    );
+    const reason =
+      'over the whole organisation run (2 account-regions): 8 revocations planned; safety.maxRevocationsPerRun allows 5';
+    expect(decision.reason).toBe(reason);
+    expect(decision.stops).toEqual({ revoke: reason });
     expect(decision.held).toHaveLength(2);
   });
 
-  it('counts deletions over the run too', () => {
-    expect(gate(policy(), [held('111111111111', 0, 1), held('222222222222', 0, 1)]).phase).toBe('blocked');
+  it('counts deletions over the run too, and stops only the deletes when only they are over', () => {
+    const decision = gate(policy(), [held('111111111111', 1, 1), held('222222222222', 1, 1)]);
+    expect(decision.phase).toBe('blocked');
+    expect(decision.stops).toEqual({
+      delete:
+        'over the whole organisation run (2 account-regions): 2 deletions planned; safety.maxDeletionsPerRun allows 1',
+    });
+  });
+
+  it('names each limit the run exceeds on its own', () => {
+    const decision = gate(policy(), [held('111111111111', 4, 1), held('222222222222', 4, 1)]);
+    expect(Object.keys(decision.stops).sort()).toEqual(['delete', 'revoke']);
+    expect(decision.reason).toContain(
+      '8 revocations planned; safety.maxRevocationsPerRun allows 5; 2 deletions',
+    );
   });
 });
 
@@ -175,7 +190,7 @@ describe('finishRun', () => {
     );
   });
 
-  it('publishes Blast Radius Exceeded once for the run when its limits stopped it', async () => {
+  it('publishes Blast Radius Exceeded once for the run for each limit that stopped it', async () => {
     const { published, port } = capture();
     const decision = gate(policy(), [held('111111111111', 4), held('222222222222', 4)]);
     const summary = await finishRun(port, {
@@ -190,6 +205,24 @@ describe('finishRun', () => {
     expect(published.map((e) => [e.detailType, e.detail.region])).toEqual([
       [DETAIL_TYPES.blastRadius, 'eu-west-1'],
       [DETAIL_TYPES.organizationCompleted, 'eu-west-1'],
+    ]);
+
+    // Both limits over: one event each, as a single account's run publishes them.
+    const { published: both, port: bothPort } = capture();
+    await finishRun(bothPort, {
+      context,
+      homeRegion: 'eu-west-1',
+      plan: { accounts: 2, items: [], unreachable: [] },
+      results: [],
+      gate: gate(policy(), [held('111111111111', 4, 1), held('222222222222', 4, 1)]),
+    });
+    expect(
+      both
+        .filter((e) => e.detailType === DETAIL_TYPES.blastRadius)
+        .map((e) => e.detail.reason.split(': ')[1]),
+    ).toEqual([
+      '8 revocations planned; safety.maxRevocationsPerRun allows 5',
+      '2 deletions planned; safety.maxDeletionsPerRun allows 1',
     ]);
   });
 

@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../../functions/policy/load.ts';
 
 const root = fileURLToPath(new URL('../../../policies/', import.meta.url));
-const policies = readdirSync(root, { recursive: true, encoding: 'utf8' })
+/** The README's example of a policy with mistakes, for trying `snapshot-guard validate`. */
+const BROKEN_EXAMPLE = 'examples/broken.yml';
+const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.yml'))
   .sort();
+const policies = files.filter((f) => f !== BROKEN_EXAMPLE);
 
 describe('policies/', () => {
   it('holds the default policy and the examples', () => {
@@ -23,7 +26,15 @@ describe('policies/', () => {
     expect(loaded.warnings).toEqual([]);
   });
 
-  it.each(policies)('%s names the JSON Schema for editors on its first line', (file) => {
+  it(`${BROKEN_EXAMPLE} does not load: it shows validate's messages`, async () => {
+    // Act
+    const loading = loadPolicy(`${root}${BROKEN_EXAMPLE}`);
+
+    // Assess
+    await expect(loading).rejects.toThrow(/sharing\.allowedAccounts\[1\]: "12345" is not a 12-digit/);
+  });
+
+  it.each(files)('%s names the JSON Schema for editors on its first line', (file) => {
     // Prepare
     const depth = file.split('/').length - 1;
     const schema = `${'../'.repeat(depth) || './'}policy.schema.json`;

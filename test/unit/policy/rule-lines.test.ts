@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import { type LoadedPolicy, lineOf, parsePolicy } from '../../../functions/policy/load.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER, snapshot } from '../../helpers/snapshots.ts';
 
 /**
@@ -18,7 +20,8 @@ async function judge(loaded: LoadedPolicy) {
   const events: ComplianceEvent[] = [];
   const ports: RunPorts = {
     revoke: async () => ({ outcome: 'applied' }),
-    remove: async () => ({ outcome: 'applied' }),
+    delete: async () => ({ outcome: 'applied' }),
+    restore: async () => ({ outcome: 'applied' }),
     publish: async (batch) => {
       events.push(...batch);
       return { published: batch.length, failed: [] };
@@ -43,7 +46,11 @@ async function judge(loaded: LoadedPolicy) {
     ports,
   );
   const source = { policyFile: loaded.file, regions: ['us-east-1'], locate };
-  return { text: renderReport(report, source), json: jsonReport(report, source), events };
+  return {
+    text: renderReport(report, source, { width: 400, color: false }),
+    json: jsonReport(report, source),
+    events,
+  };
 }
 
 describe('the rule line in reports and events', () => {

@@ -7,14 +7,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { toSnapshot } from '../../../functions/aws/inventory.ts';
 import { listServerlessSnapshots } from '../../../functions/aws/serverless.ts';
+import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
-import type { ComplianceEvent } from '../../../functions/engine/events.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
-import { jsonReport, renderReport } from '../../../functions/engine/report.ts';
-import { type RegionPage, type RunPorts, runCompliance } from '../../../functions/engine/run.ts';
+import type { RegionPage, RunPorts } from '../../../functions/engine/ports.ts';
+import { runCompliance } from '../../../functions/engine/run.ts';
 import { PolicyError } from '../../../functions/errors.ts';
 import { lineOf, parsePolicy } from '../../../functions/policy/load.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
+import { jsonReport } from '../../../functions/report/json.ts';
+import { renderReport } from '../../../functions/report/table.ts';
 import { OWNER } from '../../helpers/snapshots.ts';
 
 /**
@@ -250,7 +252,8 @@ sharing:
       const events: ComplianceEvent[] = [];
       const ports: RunPorts = {
         revoke: async () => ({ outcome: 'applied' }),
-        remove: async () => ({ outcome: 'applied' }),
+        delete: async () => ({ outcome: 'applied' }),
+        restore: async () => ({ outcome: 'applied' }),
         publish: async (batch) => {
           events.push(...batch);
           return { published: batch.length, failed: [] };
@@ -276,7 +279,7 @@ sharing:
         },
         ports,
       );
-      const text = renderReport(report, source);
+      const text = renderReport(report, source, { width: 400, color: false });
       const json = jsonReport(report, source);
       // Assess
       expect(text).toContain(

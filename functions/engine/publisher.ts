@@ -1,29 +1,23 @@
-import type { ComplianceEvent } from './events.ts';
-
-/** PutEvents' limit, and so the engine's batch size. */
-export const EVENTS_PER_CALL = 10;
-
-export type PublishOutcome = { published: number; failed: { event: ComplianceEvent; reason: string }[] };
-
-/** Publishes at most ten events; never throws (failures come back in `failed`). */
-export type PublishPort = (events: ComplianceEvent[]) => Promise<PublishOutcome>;
+import { errorText } from '../errors.ts';
+import type { ComplianceEvent } from './compliance-events.ts';
+import { EVENTS_PER_CALL, type PublishPort, type PublishResult } from './ports.ts';
 
 /**
  * Collects events as the run produces them and publishes every full batch of ten at once, with
  * a few batches in flight, so a large sweep neither holds its events nor waits on each call.
  * `push` waits only when `concurrency` batches are already in flight.
  */
-export function eventSink(publish: PublishPort, concurrency: number) {
-  const totals: PublishOutcome = { published: 0, failed: [] };
+export function eventPublisher(publish: PublishPort, concurrency: number) {
+  const totals: PublishResult = { published: 0, failed: [] };
   const inflight = new Set<Promise<void>>();
   let buffer: ComplianceEvent[] = [];
 
   const send = async (batch: ComplianceEvent[]) => {
-    let result: PublishOutcome;
+    let result: PublishResult;
     try {
       result = await publish(batch);
     } catch (error) {
-      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      const reason = errorText(error);
       result = { published: 0, failed: batch.map((event) => ({ event, reason })) };
     }
     totals.published += result.published;
@@ -44,7 +38,7 @@ export function eventSink(publish: PublishPort, concurrency: number) {
       if (buffer.length >= EVENTS_PER_CALL) await flush();
     },
     /** Sends what is left and waits for every call; the totals are final after this. */
-    async close(): Promise<PublishOutcome> {
+    async close(): Promise<PublishResult> {
       if (buffer.length > 0) await flush();
       await Promise.all(inflight);
       return totals;

@@ -93,8 +93,17 @@ export const EventDetailSchema = z.object({
     .object({
       type: z.enum(['revoke', 'delete', 'none']),
       account: z.string().optional(),
+      /**
+       * For a revoke, why: `not-allowed` (the policy does not allow the grant) or `delete` (an
+       * allowed grant revoked as the step right before its snapshot's delete).
+       */
+      purpose: z.enum(['not-allowed', 'delete']).optional(),
       status: z.enum(['applied', 'already-done', 'dry-run', 'failed', 'skipped']),
       attempts: z.number().optional(),
+      /** For a failed delete: the accounts whose access, revoked for it, was given back. */
+      restored: z.array(z.string()).optional(),
+      /** For a failed delete: the accounts whose access, revoked for it, could not be given back. */
+      notRestored: z.array(z.string()).optional(),
     })
     .optional(),
   /** Why: the finding, the AWS error, or the limit that stopped the run. */

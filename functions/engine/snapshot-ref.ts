@@ -5,10 +5,10 @@ import type { Snapshot, SnapshotRef } from './model.ts';
  * holding on to every snapshot's grants and tags.
  *
  * @example
- * const ref = toRef(snapshot);
+ * const ref = toSnapshotRef(snapshot);
  * ref.arn // 'arn:aws:redshift:us-east-1:123456789012:snapshot:finance-prod/nightly'
  */
-export function toRef(snapshot: Snapshot): SnapshotRef {
+export function toSnapshotRef(snapshot: Snapshot): SnapshotRef {
   // Every key is always written, in the same order, so all refs share one object shape.
   return {
     kind: snapshot.kind,

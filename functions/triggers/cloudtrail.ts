@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_ID, REGION } from '../input/aws-names.ts';
 
 /**
  * The EventBridge event a CloudTrail-recorded Redshift or Redshift Serverless API call arrives as.
@@ -16,9 +17,6 @@ export type EventSource = (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES];
 
 /** PutEvents refuses entries over 256 KB; anything larger did not come from EventBridge. */
 export const MAX_EVENT_BYTES = 256 * 1024;
-
-const ACCOUNT_ID = /^[0-9]{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
 
 const AccountId = z.string().regex(ACCOUNT_ID, { error: 'must be a 12-digit AWS account id' });
 const Region = z.string().regex(REGION, { error: 'must be an AWS region name' });
@@ -47,10 +45,14 @@ const REQUEST_FIELDS = {
   snapshotIdentifierList: z.array(Identifier).max(1000).optional(),
   resourceName: Arn.optional(),
   accountWithRestoreAccess: z.string().max(255).optional(),
+  // DeleteCluster's final snapshot (absent when the call skips it).
+  finalClusterSnapshotIdentifier: Identifier.optional(),
   // Redshift Serverless: snapshots go by name, resource policies and tags by resource ARN.
   snapshotName: Identifier.optional(),
   namespaceName: Identifier.optional(),
   resourceArn: Arn.optional(),
+  // DeleteNamespace's final snapshot.
+  finalSnapshotName: Identifier.optional(),
 };
 
 /** The response fields the target table reads (a response may also wrap them in `snapshot`). */

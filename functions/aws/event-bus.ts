@@ -3,12 +3,9 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { ComplianceEvent } from '../engine/events.ts';
-
-/** PutEvents takes at most ten entries a call. */
-export const BATCH_SIZE = 10;
-
-export type PublishResult = { published: number; failed: { event: ComplianceEvent; reason: string }[] };
+import type { ComplianceEvent } from '../engine/compliance-events.ts';
+import type { PublishResult } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
 
 export type PublishOptions = {
   busName: string;
@@ -32,9 +29,9 @@ function toEntry(event: ComplianceEvent, options: PublishOptions): PutEventsRequ
 }
 
 /**
- * Publishes up to ten events in one PutEvents call. Entries AWS reports as failed (throttled,
- * internal error) are retried on their own with backoff; what still fails is returned, not thrown,
- * so the caller can count it in the report.
+ * The engine's publish port: up to EVENTS_PER_CALL (ten) events in one PutEvents call. Entries
+ * AWS reports as failed (throttled, internal error) are retried on their own with backoff; what
+ * still fails is returned, not thrown, so the caller can count it in the report.
  */
 export async function putEventsBatch(
   client: EventBridgeClient,
@@ -56,8 +53,7 @@ export async function putEventsBatch(
         return entry.ErrorCode ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}` : undefined;
       });
     } catch (error) {
-      const err = error as Error;
-      reasons = pending.map(() => `${err.name}: ${err.message}`);
+      reasons = pending.map(() => errorText(error));
     }
     const next: ComplianceEvent[] = [];
     pending.forEach((event, i) => {

@@ -24,7 +24,9 @@ type Target = {
 /**
  * Every call that creates a provisioned snapshot or changes something the policy judges: who may
  * restore it, its retention, its tags (rules and exemptions match on tags). RevokeSnapshotAccess
- * and deletions only ever remove access, and handling them would re-trigger on our own revokes.
+ * and snapshot deletions only ever remove access, and handling them would re-trigger on our own
+ * revokes and deletes. DeleteCluster is handled for the final snapshot it takes, with the
+ * retention it asks for (`finalClusterSnapshotRetentionPeriod`), read back from the snapshot.
  */
 const TARGETS = {
   AuthorizeSnapshotAccess: {
@@ -56,6 +58,11 @@ const TARGETS = {
   BatchModifyClusterSnapshots: { ids: 'requestParameters.snapshotIdentifierList' },
   CreateTags: { arn: ['requestParameters.resourceName'] },
   DeleteTags: { arn: ['requestParameters.resourceName'] },
+  // No final snapshot (`skipFinalClusterSnapshot`), no snapshot named: ignored.
+  DeleteCluster: {
+    id: ['requestParameters.finalClusterSnapshotIdentifier'],
+    cluster: ['requestParameters.clusterIdentifier'],
+  },
 } as const satisfies Record<string, Target>;
 
 /** A Serverless call that answers with the snapshot names it by ARN there, else by name. */
@@ -68,7 +75,8 @@ const SERVERLESS_SNAPSHOT: Target = {
  * The Redshift Serverless calls that create a snapshot or change what the policy judges: sharing
  * (a resource policy on the snapshot), retention, tags. DeleteResourcePolicy only takes access
  * away, like RevokeSnapshotAccess, and is left out; UntagResource is in, as DeleteTags is, since a
- * removed tag can end the rule or exemption that covered a snapshot. Copies a
+ * removed tag can end the rule or exemption that covered a snapshot. DeleteNamespace is in for the
+ * final snapshot it takes (`finalSnapshotName`, with `finalSnapshotRetentionPeriod`). Copies a
  * CreateSnapshotCopyConfiguration makes appear later in another region, where the sweep finds them.
  */
 const SERVERLESS_TARGETS = {
@@ -78,6 +86,8 @@ const SERVERLESS_TARGETS = {
   PutResourcePolicy: { arn: ['requestParameters.resourceArn'] },
   TagResource: { arn: ['requestParameters.resourceArn'] },
   UntagResource: { arn: ['requestParameters.resourceArn'] },
+  // The response names the namespace, not the snapshot; no final snapshot, nothing named: ignored.
+  DeleteNamespace: { name: ['requestParameters.finalSnapshotName'] },
 } as const satisfies Record<string, Target>;
 
 export type HandledEventName = keyof typeof TARGETS;
@@ -141,15 +151,16 @@ function first(detail: CloudTrailDetail, paths: readonly Path[] = []): string | 
 
 /** `arn:partition:service:region:account:resource`; the resource part may itself hold colons. */
 function parseArn(arn: string) {
-  const [, , service, , account, ...rest] = arn.split(':');
-  return { service, account, resource: rest.join(':') };
+  const [, , service, , , ...rest] = arn.split(':');
+  return { service, resource: rest.join(':') };
 }
 
-function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
+/**
+ * The snapshot an ARN names, if it names one. An ARN in another account is passed on too: the run
+ * reads it and reports it as foreign-owner, as a sweep does, and never changes it.
+ */
+function fromArn(arn: string): Extraction {
   const parts = parseArn(arn);
-  if (parts.account !== detail.recipientAccountId) {
-    return { ignored: `snapshot ${arn} is owned by another account (${parts.account}); it is never changed` };
-  }
   // Provisioned `snapshot:cluster/name`, Serverless `snapshot/uuid`; namespaces, workgroups and
   // clusters carry tags and policies too, and are not this function's business.
   const snapshot =
@@ -161,7 +172,7 @@ function fromArn(arn: string, detail: CloudTrailDetail): Extraction {
 
 /**
  * Reads the snapshots one CloudTrail record names, by the table above. Failed calls changed
- * nothing; an ARN in another account is never ours to touch.
+ * nothing, so they name none.
  *
  * @example
  * snapshotTargets(event.detail);
@@ -178,7 +189,7 @@ export function snapshotTargets(detail: CloudTrailDetail): Extraction {
     return { ignored: `${detail.eventName} failed (${detail.errorCode}): nothing changed` };
   }
   const arn = first(detail, target.arn);
-  if (arn) return fromArn(arn, detail);
+  if (arn) return fromArn(arn);
   const id = first(detail, target.id);
   if (id) {
     const cluster = first(detail, target.cluster);

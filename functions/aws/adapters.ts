@@ -1,0 +1,119 @@
+import type { FindingsPort, InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
+import type { Policy } from '../policy/schema.ts';
+import { type AwsClients, lasting } from './clients.ts';
+import { putEventsBatch } from './event-bus.ts';
+import {
+  deleteClusterSnapshot,
+  deleteServerlessSnapshot,
+  type ReadGrants,
+  restoreGrant,
+  revokeGrant,
+} from './grants.ts';
+import { listSnapshots } from './inventory.ts';
+import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
+
+/**
+ * Whether any sharing rule or exemption matches on tags. Serverless listings carry no tags, so
+ * only then are they read, one call per snapshot; otherwise they could not change a decision.
+ *
+ * @example
+ * policyMatchesTags(policy); // true for `rules: [{ match: { tags: { team: analytics } }, ... }]`
+ */
+export function policyMatchesTags(policy: Policy): boolean {
+  return (
+    policy.sharing.rules.some((rule) => rule.match.tags !== undefined) ||
+    policy.exemptions.some((exemption) => exemption.tags !== undefined)
+  );
+}
+
+/**
+ * What the Serverless adapters need to read tags for `account`'s snapshots, when the policy needs them.
+ *
+ * @example
+ * tagOptions(policy, '123456789012'); // { tags: { owner: '123456789012' } }, or {} without tag criteria
+ */
+export function tagOptions(policy: Policy, account: string): TagOptions {
+  return policyMatchesTags(policy) ? { tags: { owner: account } } : {};
+}
+
+/**
+ * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
+ * a permission not yet deployed) must not hide the other: the failure is raised after both.
+ */
+async function* bothSnapshotKinds(
+  kinds: Array<() => AsyncIterable<InventoryItem[]>>,
+): AsyncGenerator<InventoryItem[]> {
+  const failures: Error[] = [];
+  for (const kind of kinds) {
+    try {
+      yield* kind();
+    } catch (error) {
+      failures.push(error as Error);
+    }
+  }
+  const [first, second] = failures;
+  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
+  if (first) throw first;
+}
+
+/**
+ * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
+ * whose Serverless snapshots get their tags read.
+ *
+ * @example
+ * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
+ */
+export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryPort {
+  return (region) =>
+    bothSnapshotKinds([
+      () => listSnapshots(clients.redshift(region), region),
+      () => listServerlessSnapshots(clients.serverless(region), region, tags),
+    ]);
+}
+
+/**
+ * The Security Hub port, loaded on its first use: most policies never send findings, and their
+ * cold starts should not parse that SDK.
+ */
+function lazySecurityHub(clients: AwsClients): FindingsPort {
+  let port: Promise<FindingsPort> | undefined;
+  return async (batch) => {
+    port ??= import('./security-hub.ts').then((m) =>
+      m.securityHubPort((region) => clients.securityHub(region)),
+    );
+    return (await port)(batch);
+  };
+}
+
+/**
+ * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
+ * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
+ *
+ * @example
+ * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
+ */
+export function awsPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
+  // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
+  // revoke does not show: one GetSnapshot reads it back.
+  const grantsIn =
+    (region: string): ReadGrants =>
+    (arn) =>
+      serverlessGrants(clients.serverless(region), arn);
+  return {
+    inventory: inventoryPort(clients, tagOptions(policy, account)),
+    // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
+    revoke: (action) =>
+      revokeGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+    restore: (action) =>
+      lasting(() =>
+        restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+      ),
+    delete: (action) =>
+      action.snapshot.kind === 'serverless'
+        ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
+        : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
+    publish: (events) => putEventsBatch(clients.events, events, policy.events),
+    findings: policy.events.securityHub ? lazySecurityHub(clients) : undefined,
+  };
+}
