@@ -125,8 +125,8 @@ async function projectModule(serviceDir, file) {
 }
 
 /**
- * The policy as `snapshot-guard validate` loads it, and the JSON the functions will read: the
- * loader's own packaging, which reads its JSON back before handing it over.
+ * The JSON the functions will read, packaged by the loader `snapshot-guard validate` uses, and the
+ * policy that JSON reads back as: the stack is derived from what the functions will enforce.
  */
 async function loadWithProjectLoader(serviceDir, file) {
   const { packagePolicyFile, readPackagedPolicy } = await projectModule(serviceDir, LOADER);
