@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
 import { describeIssue } from '../input/issues.ts';
@@ -13,15 +12,7 @@ import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import {
-  EXIT,
-  exitHelp,
-  loadPolicyFor,
-  parseRunFlags,
-  regionOption,
-  reportSource,
-  textStyle,
-} from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseRunFlags, reportSource, textStyle } from './run-flags.ts';
 
 /** The saved event, parsed as the Lambda's middleware would; a message naming the field when not. */
 async function readEvent(file: string): Promise<CloudTrailEvent | string> {
@@ -99,24 +90,4 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
   } catch (error) {
     return reportRunError(error, io, choice.home);
   }
-}
-
-export function handleEventCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('handle-event')
-    .description('handle one saved EventBridge (CloudTrail) event for a snapshot change, as the Lambda would')
-    .argument('<file>', 'the event as JSON, e.g. copied from the EventBridge console or a test fixture')
-    .requiredOption('--policy <file>', 'policy file to enforce (required)')
-    .addOption(
-      regionOption(
-        "region in scope; repeat for several (default: the policy's regions, else the AWS SDK's region: AWS_REGION or your profile's)",
-      ),
-    )
-    .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
-    .option('--json', 'print one JSON report (event, run id, policy sha256, findings, actions, events)')
-    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same; pipes never get colour)')
-    .addHelpText(
-      'after',
-      exitHelp('the snapshot is compliant at the end, or the event was ignored (and why)'),
-    )
-    .action(async (file: string, flags) => setExit(await handleEventCli(file, flags, io)));
 }
