@@ -12,7 +12,7 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { eventsClient, rejectionOf, stsClient } from '../fixtures/local/clients.ts';
+import { eventsClient, rejectionOf, stsClient } from '../helpers/stand-in-clients.ts';
 
 const ok = (n = 1): PutEventsRequestEntry => ({
   Source: 'snapshot-guard',

@@ -3,7 +3,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FaultControl } from '../../local/faults.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf, stsClient } from '../fixtures/local/clients.ts';
+import { redshiftClient, rejectionOf, stsClient } from '../helpers/stand-in-clients.ts';
 
 const DESCRIBE = 'redshift.DescribeClusterSnapshots';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../local/fleet.ts';
 import { DEMO } from '../../local/fleet-demo.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient } from '../fixtures/local/clients.ts';
+import { redshiftClient } from '../helpers/stand-in-clients.ts';
 
 const DAY = 86_400_000;
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient } from '../fixtures/local/clients.ts';
+import { redshiftClient } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';

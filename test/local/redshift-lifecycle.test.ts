@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf } from '../fixtures/local/clients.ts';
+import { redshiftClient, rejectionOf } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';

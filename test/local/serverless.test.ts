@@ -23,7 +23,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../local/fleet.ts';
 import { DEMO } from '../../local/fleet-demo.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf } from '../fixtures/local/clients.ts';
+import { redshiftClient, rejectionOf } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const PARTNER = '444455556666';
