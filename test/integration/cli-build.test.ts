@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * The command line as `npm ci` leaves it: built by the `prepare` script into dist/cli/ and run by
@@ -35,7 +35,7 @@ type Result = { code: number; stdout: string; stderr: string };
 
 let root: string;
 let clone: string;
-let local: LocalAws;
+const local = useStandIn({ eventBuses: ['snapshot-compliance'] });
 let env: NodeJS.ProcessEnv;
 
 function exec(command: string, args: string[], cwd = clone): Promise<Result> {
@@ -88,7 +88,6 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cli-build-'));
   clone = join(root, 'redshift-snapshot-guard');
   for (const file of PROJECT_FILES) await cp(join(ROOT, file), join(clone, file), { recursive: true });
-  local = await startLocalAws({ port: 0, eventBuses: ['snapshot-compliance'] });
   env = {
     PATH: process.env.PATH,
     HOME: root,
@@ -110,12 +109,10 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await local?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  local.reset();
   local.seedFleet({ demo: true, region: 'us-east-1' });
 });
 

@@ -12,7 +12,7 @@ import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { readPackagedPolicy } from '../../functions/policy/packaged.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * Builds the service the way `serverless deploy` would, offline and without AWS credentials, and
@@ -703,11 +703,10 @@ describe('least privilege', () => {
 });
 
 describe('the packaged handlers', () => {
-  let local: LocalAws;
+  const local = useStandIn({ eventBuses: ['snapshot-compliance'] });
   const extracted: Partial<Record<Fn, string>> = {};
 
   beforeAll(async () => {
-    local = await startLocalAws({ port: 0, eventBuses: ['snapshot-compliance'] });
     for (const fn of Object.keys(FUNCTIONS) as Fn[]) {
       const dir = join(work, 'extracted', fn);
       for (const [name, { data }] of stack().zips[fn]) {
@@ -717,10 +716,6 @@ describe('the packaged handlers', () => {
       extracted[fn] = dir;
     }
     await writeFile(join(work, 'invoke.mjs'), INVOKE);
-  });
-
-  afterAll(async () => {
-    await local?.stop();
   });
 
   /** Runs a bundle in a fresh Node.js process, from its package root as Lambda does (/var/task), with only the runtime's SDK beside it. */
