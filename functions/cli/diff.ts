@@ -11,7 +11,7 @@ import { readInventory } from '../inventory/read.ts';
 import { type LoadedPolicy, lineOf } from '../policy/load.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
-import { loadPolicyFor, RunFlagsSchema } from './run-flags.ts';
+import { loadPolicyFor, parseCommandFlags, RunFlagsSchema } from './run-flags.ts';
 
 /** Exit codes: 0 nothing changes, 1 something changes, 2 bad input or a fleet read only in part. */
 export const DIFF_EXIT = { unchanged: 0, changed: 1, badInput: 2 } as const;
@@ -193,13 +193,8 @@ async function fleetFor(
  * await diffCli({ policy: 'new.yml', inventory: 'fleet.json', json: true }, io); // 1 when something changes
  */
 export async function diffCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = DiffFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return DIFF_EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(DiffFlagsSchema, flags, io);
+  if (!opts) return DIFF_EXIT.badInput;
   const after = await loadPolicyFor(opts.policy, io);
   const before = await loadPolicyFor(opts.baseline ?? (await deployedPolicyPath()), io);
   if (!after || !before) return DIFF_EXIT.badInput;

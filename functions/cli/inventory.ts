@@ -7,7 +7,7 @@ import { collectInventory } from '../inventory/collect.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import { EXIT, loadPolicyFor, RunFlagsSchema } from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseCommandFlags, RunFlagsSchema } from './run-flags.ts';
 
 const InventoryFlagsSchema = z.strictObject({
   out: z.string().min(1),
@@ -28,13 +28,8 @@ export const INVENTORY_EXIT = { complete: 0, incomplete: 1, badInput: 2 } as con
  * await inventoryCli({ out: 'fleet.json', region: ['us-east-1'] }, processIo); // 0
  */
 export async function inventoryCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = InventoryFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(InventoryFlagsSchema, flags, io);
+  if (!opts) return EXIT.badInput;
   const loaded = opts.policy === undefined ? undefined : await loadPolicyFor(opts.policy, io);
   if (opts.policy !== undefined && !loaded) return EXIT.badInput;
   const choice = await chooseRegions(opts.region, loaded?.policy.regions, io.env);

@@ -12,7 +12,7 @@ import { runContext, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import { EXIT, loadPolicyFor, RunFlagsSchema, reportSource } from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseCommandFlags, RunFlagsSchema, reportSource } from './run-flags.ts';
 
 const ReportFlagsSchema = z
   .strictObject({
@@ -69,13 +69,8 @@ async function liveDryRun(policyPath: string, region: string[], io: CliIo): Prom
  * await reportCli({ html: 'report.html', from: 'sweep.json' }, processIo);
  */
 export async function reportCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = ReportFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(ReportFlagsSchema, flags, io);
+  if (!opts) return EXIT.badInput;
   let doc: SweepDocument;
   if (opts.from !== undefined) {
     const read = await readJsonFile(opts.from, SweepDocumentSchema);

@@ -47,6 +47,21 @@ export function parseRunFlags(flags: unknown, io: CliIo): RunFlags | undefined {
   return undefined;
 }
 
+/**
+ * Parses a command's flags with its own schema: the flags, or every issue printed as
+ * `error: --flag.path: message` and `undefined` (the caller exits 2).
+ */
+export function parseCommandFlags<S extends z.ZodType>(
+  schema: S,
+  flags: unknown,
+  io: CliIo,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(flags);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
+  return undefined;
+}
+
 /** The policy with its warnings printed, or its errors printed and `undefined` (the caller exits 2). */
 export async function loadPolicyFor(path: string, io: CliIo): Promise<LoadedPolicy | undefined> {
   let loaded: LoadedPolicy;
