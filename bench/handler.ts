@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { packagePolicy } from '../functions/policy/packaged.ts';
 import { runChild } from './child.ts';
 import { type HandlerMeasure, HandlerMeasureSchema } from './handler-measure.ts';
 import { benchPolicyText } from './policy.ts';
@@ -8,7 +9,7 @@ import { HOME_REGION, LOCAL_CREDENTIALS } from './settings.ts';
 // A share to an unknown account, as CloudTrail reports it: the event the handler exists for.
 const EVENT_FIXTURE = new URL('../test/fixtures/events/authorize-snapshot-access.json', import.meta.url);
 
-/** Times the snapshot-event handler in a fresh child, with the bench policy written to `workdir`. */
+/** Times the snapshot-event handler in a fresh child, with the bench policy packaged into `workdir`. */
 export async function runHandlerBench(options: {
   script: string;
   workdir: string;
@@ -16,8 +17,9 @@ export async function runHandlerBench(options: {
   events: number;
   execArgv: string[];
 }): Promise<HandlerMeasure> {
-  const policyPath = join(options.workdir, 'policy.yml');
-  await writeFile(policyPath, benchPolicyText([HOME_REGION]));
+  // As deployed: the policy packaged as JSON, which the bundled handler reads (it has no YAML parser).
+  const policyPath = join(options.workdir, 'policy.json');
+  await writeFile(policyPath, packagePolicy(benchPolicyText([HOME_REGION]), 'bench-policy.yml'));
   return runChild(
     options.script,
     {

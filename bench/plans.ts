@@ -12,6 +12,10 @@ export type BenchPlan = {
   handlerWarmup: number;
   handlerEvents: number;
   coldStartRuns: number;
+  /** `snapshot-guard --help` and `node -e 0`, each run this many times. */
+  cliHelpRuns: number;
+  /** The fleet (one region) the command line sweeps for its peak RSS. */
+  cliSweepSnapshots: number;
   /** Write a CPU profile of every child here (children are then bundled unminified, so it names functions). */
   cpuProfDir?: string;
 };
@@ -29,6 +33,8 @@ export const PLANS = {
     ]),
     handlerEvents: 1_000,
     coldStartRuns: 10,
+    cliHelpRuns: 21,
+    cliSweepSnapshots: 10_000,
   },
   quick: {
     ...SHARED,
@@ -40,6 +46,8 @@ export const PLANS = {
     ],
     handlerEvents: 1_000,
     coldStartRuns: 10,
+    cliHelpRuns: 11,
+    cliSweepSnapshots: 10_000,
   },
   /** Every measurement once, on a tiny fleet with no latency: the test suite's check of the bench itself. */
   smoke: {
@@ -52,5 +60,7 @@ export const PLANS = {
     handlerWarmup: 5,
     handlerEvents: 20,
     coldStartRuns: 1,
+    cliHelpRuns: 1,
+    cliSweepSnapshots: 300,
   },
 } satisfies Record<BenchPlan['mode'], BenchPlan>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CliResultSchema } from './cli.ts';
 import { HandlerMeasureSchema } from './handler-measure.ts';
 import { SweepMeasureSchema } from './sweep-measure.ts';
 
@@ -31,7 +32,17 @@ export const SweepResultSchema = z.object({
 export type SweepResult = z.infer<typeof SweepResultSchema>;
 
 export const TargetSchema = z.object({
-  id: z.enum(['calls', 'sweep-wall', 'sweep-rss', 'engine', 'handler', 'cold-start', 'bundle-size']),
+  id: z.enum([
+    'calls',
+    'sweep-wall',
+    'sweep-rss',
+    'engine',
+    'handler',
+    'cold-start',
+    'bundle-size',
+    'cli-help',
+    'cli-rss',
+  ]),
   target: z.string(),
   value: z.string(),
   status: z.enum(['met', 'missed', 'not measured']),
@@ -80,7 +91,9 @@ export const BenchResultSchema = z.object({
   engine: z.object({ snapshots: count, cpuMs: ms, perSecond: count, runs: count }),
   handler: HandlerMeasureSchema,
   functions: z.array(FunctionResultSchema).length(2),
-  targets: z.array(TargetSchema).length(7),
+  /** The built command line: how fast it starts, and how much memory a sweep from it takes. */
+  cli: CliResultSchema,
+  targets: z.array(TargetSchema).length(9),
 });
 export type BenchResult = z.infer<typeof BenchResultSchema>;
 

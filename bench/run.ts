@@ -3,6 +3,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startLocalAws } from '../local/server.ts';
 import { bundle } from './bundle.ts';
+import { measureCli } from './cli.ts';
 import { benchEngine } from './engine.ts';
 import { measureFunctions } from './functions.ts';
 import { runHandlerBench } from './handler.ts';
@@ -65,15 +66,27 @@ export async function runBench(
       eventBuses: [BUS],
     });
     const sweeps: SweepResult[] = [];
+    let cli: BenchResult['cli'] | undefined;
     try {
       const ctx = { local, script: children['sweep-child'] as string, latencyMs: plan.latencyMs, execArgv };
       for (const c of plan.sweeps) {
         log(`sweep: ${c.snapshots.toLocaleString('en-US')} snapshots over ${c.regions} region(s)`);
         sweeps.push(await runSweepCase(ctx, c));
       }
+      log(
+        `command line: build, --help × ${plan.cliHelpRuns}, sweep of ${plan.cliSweepSnapshots.toLocaleString('en-US')} snapshots`,
+      );
+      cli = await measureCli({
+        local,
+        workdir,
+        helpRuns: plan.cliHelpRuns,
+        sweepSnapshots: plan.cliSweepSnapshots,
+      });
     } finally {
       await local.stop();
     }
+
+    if (!cli) throw new Error('the command line was not measured');
 
     log(`engine: ${plan.engineSnapshots.toLocaleString('en-US')} snapshots × ${plan.engineRuns}`);
     const engine = engineFigures(plan);
@@ -108,6 +121,7 @@ export async function runBench(
       engine,
       handler,
       functions,
+      cli,
     };
     return { ...result, durationMs: performance.now() - started, targets: evaluateTargets(result) };
   } finally {

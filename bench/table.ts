@@ -123,6 +123,12 @@ export function renderTable(r: BenchResult): string {
           .join(', ')}`,
     ),
     '',
+    'Command line (built as npm ci builds it, run through bin/snapshot-guard.js)',
+    `  --help: median ${fixed(r.cli.help.medianMs, 0)} ms; node -e 0: median ${fixed(r.cli.help.nodeMedianMs, 0)} ms ` +
+      `(${r.cli.help.runs} runs each, alternating): ${fixed(r.cli.help.ratio, 2)} ×`,
+    `  sweep of ${int(r.cli.sweep.snapshots)} snapshots in one region: peak RSS ${fixed(r.cli.sweep.peakRssMb, 0)} MB, ` +
+      `${seconds(r.cli.sweep.wallMs)} s from start to exit`,
+    '',
     'Targets',
     ...r.targets.map(
       (t) =>

@@ -7,10 +7,15 @@ export const LIMITS = {
   peakRssMb: 200,
   enginePerSecond: 500_000,
   handlerMedianMs: 2,
-  coldStartMs: 150,
-  bundleBytes: 500 * 1024,
+  coldStartMs: 110,
+  bundleBytes: 300 * 1024,
   /** The fleet size the sweep's wall and memory targets apply to. */
   atSnapshots: 100_000,
+  /** `snapshot-guard --help` against `node -e 0` on the same machine, medians. */
+  cliHelpRatio: 3,
+  cliSweepRssMb: 110,
+  /** The fleet size the command line's memory target applies to. */
+  cliAtSnapshots: 10_000,
 } as const;
 
 const status = (ok: boolean): Target['status'] => (ok ? 'met' : 'missed');
@@ -46,6 +51,14 @@ function atFullSize(
   if (full.length === 0)
     return { id, target, value: `${shown}; no 100,000 fleet in this run`, status: 'not measured' };
   return { id, target, value: shown, status: status(v <= limit) };
+}
+
+function cliRss(sweep: BenchResult['cli']['sweep']): Target {
+  const target = `peak RSS of a ${LIMITS.cliAtSnapshots.toLocaleString('en-US')}-snapshot sweep from the command line ≤ ${LIMITS.cliSweepRssMb} MB`;
+  const value = `${fmt(sweep.peakRssMb, 0)} MB (${sweep.snapshots.toLocaleString('en-US')} snapshots)`;
+  if (sweep.snapshots < LIMITS.cliAtSnapshots)
+    return { id: 'cli-rss', target, value, status: 'not measured' };
+  return { id: 'cli-rss', target, value, status: status(sweep.peakRssMb <= LIMITS.cliSweepRssMb) };
 }
 
 /** Each target with the figure that settles it (the worst one where there are several). */
@@ -106,5 +119,14 @@ export function evaluateTargets(r: Omit<BenchResult, 'targets'>): Target[] {
       value: r.functions.map((f) => `${f.name} ${fmt(f.bytes / 1024, 0)} KB`).join(', '),
       status: status((biggest?.bytes ?? Infinity) <= LIMITS.bundleBytes),
     },
+    {
+      id: 'cli-help',
+      target: `snapshot-guard --help ≤ ${LIMITS.cliHelpRatio} × node -e 0 (medians)`,
+      value:
+        `${fmt(r.cli.help.ratio)} × (${fmt(r.cli.help.medianMs, 0)} ms against ${fmt(r.cli.help.nodeMedianMs, 0)} ms, ` +
+        `${r.cli.help.runs} runs each)`,
+      status: status(r.cli.help.ratio <= LIMITS.cliHelpRatio),
+    },
+    cliRss(r.cli.sweep),
   ];
 }

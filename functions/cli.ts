@@ -1,14 +1,16 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { diffCommand } from './cli/diff.ts';
-import { handleEventCommand } from './cli/handle-event.ts';
-import { inventoryCommand } from './cli/inventory.ts';
+import {
+  diffCommand,
+  handleEventCommand,
+  inventoryCommand,
+  reportCommand,
+  schemaCommand,
+  sweepCommand,
+  validateCommand,
+} from './cli/commands.ts';
 import { type CliIo, processIo } from './cli/io.ts';
-import { reportCommand } from './cli/report-html.ts';
-import { schemaCommand } from './cli/schema.ts';
-import { sweepCommand } from './cli/sweep.ts';
-import { validateCommand } from './cli/validate.ts';
 
 /** Exit code for a command line that could not be understood (unknown flag or command, missing argument). */
 export const EXIT_USAGE = 2;

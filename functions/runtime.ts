@@ -6,7 +6,8 @@ import { callerAccount } from './aws/inventory.ts';
 import type { RunContext } from './engine/event-builders.ts';
 import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
-import { type LoadedPolicy, lineOf, loadPolicy } from './policy/load.ts';
+import { type LoadedPolicy, lineOf } from './policy/load.ts';
+import { loadPolicyFile } from './policy/packaged.ts';
 
 /**
  * What a cold start builds once and every invocation reuses: the validated policy, the SDK
@@ -25,7 +26,7 @@ export async function createRuntime(options: {
   /** What one call may take at most (see `clientTimeouts`); the SDK's defaults without it. */
   callBudgetMs?: number;
 }): Promise<Runtime> {
-  const loaded = await loadPolicy(options.policyPath, { now: options.now });
+  const loaded = await loadPolicyFile(options.policyPath, { now: options.now });
   const timeouts = options.callBudgetMs === undefined ? {} : clientTimeouts(options.callBudgetMs);
   return runtimeFor(loaded, createClients({ homeRegion: options.homeRegion, ...timeouts }));
 }

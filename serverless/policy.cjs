@@ -3,14 +3,17 @@
 
 /**
  * Reads the policy the functions will enforce while the stack is built, with the project's own
- * loader (functions/policy/load.ts, through tsx), so that:
+ * loader (functions/policy/load.ts and packaged.ts, through tsx), so that:
  *  - a policy that would fail at the functions' cold start fails `serverless package` (and with
  *    it `deploy`) instead, with the loader's `file:line:col path: message` lines;
  *  - what the policy lets the functions do decides what their roles grant.
  *
  * It adds one variable source to serverless.yml:
- *   ${policy:file}       the policy's path relative to the service: also its path inside each
- *                        function package, and the functions' POLICY_PATH
+ *   ${policy:file}       the policy's path relative to the service, as reports and events name it
+ *   ${policy:packaged}   the JSON the functions read instead of the YAML (their POLICY_PATH, and its
+ *                        path inside each function package): the policy as the loader read it,
+ *                        with each line and column, written before the functions are zipped
+ *                        (functions/policy/packaged.ts) and removed after
  *   ${policy:busName}    events.busName, the compliance bus the stack creates
  *   ${policy:source}     events.source, what the alert rule matches
  *   ${policy:canRevoke}  'true' when the functions may call RevokeSnapshotAccess (and read a
@@ -46,7 +49,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
-const LOADER = 'functions/policy/load.ts';
+const LOADER = 'functions/policy/packaged.ts';
+/** Where the packaged policy is written, relative to the service; gitignored with the rest of dist/. */
+const PACKAGED = 'dist/policy.json';
 /** Where the adapters decide whether Redshift Serverless tags are read (`policyMatchesTags`). */
 const PORTS = 'functions/aws/adapters.ts';
 /** The CloudTrail patterns the real-time handler reacts to. */
@@ -75,7 +80,7 @@ class PolicyError extends Error {
  * both. Redshift Serverless tags are read only when a rule or exemption matches on tags
  * (`policyMatchesTags`).
  */
-function facts({ policy, warnings }, readsTags, file, { organizationId, patterns }) {
+function facts({ policy, warnings }, readsTags, file, packaged, { organizationId, patterns }) {
   if (policy.events.busName.startsWith('arn:')) {
     throw new PolicyError(
       `${file}: events.busName is an event bus ARN (${policy.events.busName}); this stack creates ` +
@@ -121,6 +126,7 @@ function facts({ policy, warnings }, readsTags, file, { organizationId, patterns
       serverlessEventPattern: patterns.serverless,
       memberRegions: policy.regions ? policy.regions.join(',') : { Ref: 'AWS::Region' },
       file,
+      packaged: PACKAGED,
       busName: policy.events.busName,
       source: policy.events.source,
       canRevoke: String(canRevoke),
@@ -136,6 +142,7 @@ function facts({ policy, warnings }, readsTags, file, { organizationId, patterns
     mode: policy.mode,
     regions: policy.regions,
     warnings,
+    packaged,
   };
 }
 
@@ -169,10 +176,15 @@ async function projectModule(serviceDir, file) {
   return tsImport(pathToFileURL(path.join(serviceDir, file)).href, __filename);
 }
 
+/**
+ * The JSON the functions will read, packaged by the loader `snapshot-guard validate` uses, and the
+ * policy that JSON reads back as: the stack is derived from what the functions will enforce.
+ */
 async function loadWithProjectLoader(serviceDir, file) {
-  const { loadPolicy } = await projectModule(serviceDir, LOADER);
+  const { packagePolicyFile, readPackagedPolicy } = await projectModule(serviceDir, LOADER);
   try {
-    return await loadPolicy(path.join(serviceDir, file));
+    const packaged = await packagePolicyFile(path.join(serviceDir, file), file);
+    return { loaded: readPackagedPolicy(packaged, PACKAGED), packaged };
   } catch (error) {
     if (error && error.name === 'PolicyError') {
       throw new PolicyError(`invalid policy:\n${relativeTo(serviceDir, error.message)}`);
@@ -209,8 +221,11 @@ class SnapshotGuardPolicy {
       // Variables are resolved before any hook runs, so a bad policy has already failed the
       // command; this says what the stack was derived from.
       'before:package:initialize': () => this.report(),
-      'after:package:createDeploymentArtifacts': () => this.removeZipLeftovers(),
-      'after:deploy:function:packageFunction': () => this.removeZipLeftovers(),
+      // Listed before serverless-esbuild in serverless.yml, so these run before it zips.
+      'before:package:createDeploymentArtifacts': () => this.writePackaged(),
+      'before:deploy:function:packageFunction': () => this.writePackaged(),
+      'after:package:createDeploymentArtifacts': () => this.cleanUp(),
+      'after:deploy:function:packageFunction': () => this.cleanUp(),
     };
   }
 
@@ -238,15 +253,30 @@ class SnapshotGuardPolicy {
     if (!load) {
       load = (async () => {
         const file = relativePolicyPath(serviceDir, given);
-        const loaded = await loadWithProjectLoader(serviceDir, file);
+        const { loaded, packaged } = await loadWithProjectLoader(serviceDir, file);
         const { policyMatchesTags } = await projectModule(serviceDir, PORTS);
         const { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } = await projectModule(serviceDir, TARGETS);
         const patterns = { cluster: plain(EVENT_PATTERN), serverless: plain(SERVERLESS_EVENT_PATTERN) };
-        return facts(loaded, policyMatchesTags(loaded.policy), file, { organizationId, patterns });
+        return facts(loaded, policyMatchesTags(loaded.policy), file, packaged, { organizationId, patterns });
       })();
       this.loads.set(given, load);
     }
     return load;
+  }
+
+  /** Writes the JSON the functions read (`${policy:packaged}`), for serverless-esbuild to zip. */
+  async writePackaged() {
+    const [load] = this.loads.values();
+    if (!load) return;
+    const { packaged } = await load;
+    const target = path.join(this.serverless.serviceDir, PACKAGED);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, packaged);
+  }
+
+  cleanUp() {
+    fs.rmSync(path.join(this.serverless.serviceDir, PACKAGED), { force: true });
+    this.removeZipLeftovers();
   }
 
   /**

@@ -17,11 +17,19 @@ const ENTITIES: Record<string, string> = {
   '&quot;': '"',
   '&apos;': "'",
 };
-const MARKER = /<Marker>([^<]*)<\/Marker>/;
+const OPEN = Buffer.from('<Marker>');
+const CLOSE = Buffer.from('</Marker>');
 
-/** The `<Marker>` of a raw DescribeClusterSnapshots response, read without parsing the page. */
-export function peekMarker(xml: string): string | undefined {
-  const found = MARKER.exec(xml)?.[1];
+/**
+ * The `<Marker>` of a raw DescribeClusterSnapshots response, read without parsing the page. Only
+ * the marker's own bytes are decoded: a marker cut from the decoded page would keep all of the
+ * page (~180 KB) in memory for as long as the next request holds on to its marker.
+ */
+export function peekMarker(body: Buffer): string | undefined {
+  const start = body.indexOf(OPEN);
+  const end = start < 0 ? -1 : body.indexOf(CLOSE, start);
+  if (end < 0) return undefined;
+  const found = body.toString('utf8', start + OPEN.length, end);
   return found ? found.replace(/&(amp|lt|gt|quot|apos);/g, (e) => ENTITIES[e] ?? e) : undefined;
 }
 
@@ -46,7 +54,7 @@ function fetchPage(client: RedshiftClient, marker: string | undefined): Page {
         const body = Buffer.concat(chunks);
         // The SDK's body collector takes bytes as readily as a stream.
         response.body = body;
-        const next = peekMarker(body.toString('utf8'));
+        const next = peekMarker(body);
         resolvePeek(next);
         // Parsing is ~20 ms of synchronous work; one macrotask turn first lets the next page's
         // request (a chain of microtasks through the SDK) reach the socket before it starts.

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { inventoryPort } from '../aws/adapters.ts';
@@ -12,7 +11,7 @@ import { readInventory } from '../inventory/read.ts';
 import { type LoadedPolicy, lineOf } from '../policy/load.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
-import { loadPolicyFor, RunFlagsSchema, regionOption } from './run-flags.ts';
+import { loadPolicyFor, parseCommandFlags, RunFlagsSchema } from './run-flags.ts';
 
 /** Exit codes: 0 nothing changes, 1 something changes, 2 bad input or a fleet read only in part. */
 export const DIFF_EXIT = { unchanged: 0, changed: 1, badInput: 2 } as const;
@@ -194,13 +193,8 @@ async function fleetFor(
  * await diffCli({ policy: 'new.yml', inventory: 'fleet.json', json: true }, io); // 1 when something changes
  */
 export async function diffCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = DiffFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return DIFF_EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(DiffFlagsSchema, flags, io);
+  if (!opts) return DIFF_EXIT.badInput;
   const after = await loadPolicyFor(opts.policy, io);
   const before = await loadPolicyFor(opts.baseline ?? (await deployedPolicyPath()), io);
   if (!after || !before) return DIFF_EXIT.badInput;
@@ -250,30 +244,4 @@ export async function diffCli(flags: unknown, io: CliIo): Promise<number> {
     return DIFF_EXIT.badInput;
   }
   return changes.length === 0 ? DIFF_EXIT.unchanged : DIFF_EXIT.changed;
-}
-
-export function diffCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('diff')
-    .description(
-      'what a new policy would change on the same fleet: grants newly revoked or no longer revoked, deletions, findings (exit 0 none, 1 some, 2 bad input); changes nothing',
-    )
-    .requiredOption('--policy <file>', 'the new policy')
-    .option(
-      '--baseline <file>',
-      "the policy it replaces (default: the project's deployed policy, params.default.policy in serverless.yml)",
-    )
-    .option(
-      '--inventory <file>',
-      'judge a saved inventory (snapshot-guard inventory) instead of reading the fleet',
-    )
-    .addOption(
-      regionOption(
-        "region to compare; repeat for several (default: both policies' regions, else the AWS SDK's region)",
-      ),
-    )
-    .option(
-      '--json',
-      'print the documented JSON document (changes[] with snapshot, grantee, kind, before, after)',
-    )
-    .action(async (flags) => setExit(await diffCli(flags, io)));
 }

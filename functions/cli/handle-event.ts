@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../event-runtime.ts';
 import { describeIssue } from '../input/issues.ts';
-import { handleMemberEventOnce } from '../org/event.ts';
 import { jsonReport } from '../report/json.ts';
 import { type ReportSource, renderReport } from '../report/table.ts';
 import { type TextStyle, wrap } from '../report/text.ts';
@@ -14,15 +12,7 @@ import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import {
-  EXIT,
-  exitHelp,
-  loadPolicyFor,
-  parseRunFlags,
-  regionOption,
-  reportSource,
-  textStyle,
-} from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseRunFlags, reportSource, textStyle } from './run-flags.ts';
 
 /** The saved event, parsed as the Lambda's middleware would; a message naming the field when not. */
 async function readEvent(file: string): Promise<CloudTrailEvent | string> {
@@ -94,9 +84,10 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
     // The scope is explicit even without --region or policy regions: the home region, as the
     // deployed function's own region would be.
     const request = { dryRun: opts.dryRun, regions: choice.regions };
-    // Organisation mode: the event is a member's, handled as the hub's event function would.
+    // Organisation mode: the event is a member's, handled as the hub's event function would
+    // (loaded only then: a single-account run never loads Organizations).
     const result = loaded.policy.organization
-      ? await handleMemberEventOnce(rt, event, request)
+      ? await (await import('../org/event.ts')).handleMemberEventOnce(rt, event, request)
       : await runSnapshotEvent(rt, event, request);
     const source = reportSource(loaded, [event.detail.awsRegion]);
     printEventRun(result, source, opts.json, textStyle(io, opts.color), io);
@@ -104,24 +95,4 @@ export async function handleEventCli(file: string, flags: unknown, io: CliIo): P
   } catch (error) {
     return reportRunError(error, io, choice.home);
   }
-}
-
-export function handleEventCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('handle-event')
-    .description('handle one saved EventBridge (CloudTrail) event for a snapshot change, as the Lambda would')
-    .argument('<file>', 'the event as JSON, e.g. copied from the EventBridge console or a test fixture')
-    .requiredOption('--policy <file>', 'policy file to enforce (required)')
-    .addOption(
-      regionOption(
-        "region in scope; repeat for several (default: the policy's regions, else the AWS SDK's region: AWS_REGION or your profile's)",
-      ),
-    )
-    .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
-    .option('--json', 'print one JSON report (event, run id, policy sha256, findings, actions, events)')
-    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same; pipes never get colour)')
-    .addHelpText(
-      'after',
-      exitHelp('the snapshot is compliant at the end, or the event was ignored (and why)'),
-    )
-    .action(async (file: string, flags) => setExit(await handleEventCli(file, flags, io)));
 }

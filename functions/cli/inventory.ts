@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { z } from 'zod';
 import { inventoryPort } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
@@ -8,7 +7,7 @@ import { collectInventory } from '../inventory/collect.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import { EXIT, loadPolicyFor, RunFlagsSchema, regionOption } from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseCommandFlags, RunFlagsSchema } from './run-flags.ts';
 
 const InventoryFlagsSchema = z.strictObject({
   out: z.string().min(1),
@@ -29,13 +28,8 @@ export const INVENTORY_EXIT = { complete: 0, incomplete: 1, badInput: 2 } as con
  * await inventoryCli({ out: 'fleet.json', region: ['us-east-1'] }, processIo); // 0
  */
 export async function inventoryCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = InventoryFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(InventoryFlagsSchema, flags, io);
+  if (!opts) return EXIT.badInput;
   const loaded = opts.policy === undefined ? undefined : await loadPolicyFor(opts.policy, io);
   if (opts.policy !== undefined && !loaded) return EXIT.badInput;
   const choice = await chooseRegions(opts.region, loaded?.policy.regions, io.env);
@@ -65,22 +59,4 @@ export async function inventoryCli(flags: unknown, io: CliIo): Promise<number> {
   } catch (error) {
     return reportRunError(error, io, choice.home);
   }
-}
-
-export function inventoryCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('inventory')
-    .description(
-      'save every snapshot the account can see (grants, tags, retention, owner) as versioned JSON, for offline diffs and reports',
-    )
-    .requiredOption('--out <file>', 'where to write the inventory (JSON, see policies/inventory.schema.json)')
-    .addOption(
-      regionOption(
-        "region to read; repeat for several (default: the policy's regions, else the AWS SDK's region)",
-      ),
-    )
-    .option(
-      '--policy <file>',
-      'policy whose regions to read when --region is not given (nothing else is used)',
-    )
-    .action(async (flags) => setExit(await inventoryCli(flags, io)));
 }

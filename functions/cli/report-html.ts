@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { Command } from 'commander';
 import { z } from 'zod';
 import { awsPorts } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
@@ -13,7 +12,7 @@ import { runContext, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import { EXIT, loadPolicyFor, RunFlagsSchema, regionOption, reportSource } from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseCommandFlags, RunFlagsSchema, reportSource } from './run-flags.ts';
 
 const ReportFlagsSchema = z
   .strictObject({
@@ -70,13 +69,8 @@ async function liveDryRun(policyPath: string, region: string[], io: CliIo): Prom
  * await reportCli({ html: 'report.html', from: 'sweep.json' }, processIo);
  */
 export async function reportCli(flags: unknown, io: CliIo): Promise<number> {
-  const parsed = ReportFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
-    return EXIT.badInput;
-  }
-  const opts = parsed.data;
+  const opts = parseCommandFlags(ReportFlagsSchema, flags, io);
+  if (!opts) return EXIT.badInput;
   let doc: SweepDocument;
   if (opts.from !== undefined) {
     const read = await readJsonFile(opts.from, SweepDocumentSchema);
@@ -96,18 +90,4 @@ export async function reportCli(flags: unknown, io: CliIo): Promise<number> {
     `wrote ${opts.html}: ${doc.compliant ? 'COMPLIANT' : 'NOT COMPLIANT'}, ${violations} violations, ${doc.findings.length} findings\n`,
   );
   return doc.compliant ? EXIT.compliant : EXIT.notCompliant;
-}
-
-export function reportCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('report')
-    .description(
-      'write the compliance report as one self-contained HTML file (charts, snapshots at risk, every finding), from a saved sweep --json or a live dry run',
-    )
-    .requiredOption('--html <file>', 'where to write the report')
-    .option('--from <file>', 'a saved `snapshot-guard sweep --json` document (default: a live dry run)')
-    .option('--policy <file>', 'policy for the live dry run (it changes and publishes nothing)')
-    .addOption(
-      regionOption("region for the live dry run; repeat for several (default: the policy's regions)"),
-    )
-    .action(async (flags) => setExit(await reportCli(flags, io)));
 }

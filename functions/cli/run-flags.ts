@@ -1,4 +1,3 @@
-import { Option } from 'commander';
 import { z } from 'zod';
 import { formatIssue, PolicyError } from '../errors.ts';
 import { REGION } from '../input/aws-names.ts';
@@ -9,17 +8,6 @@ import type { CliIo } from './io.ts';
 
 /** Exit codes: 0 compliant at the end, 1 violations or failures remain, 2 bad input (no AWS call made). */
 export const EXIT = { compliant: 0, notCompliant: 1, badInput: 2 } as const;
-
-/** The exit codes as `sweep --help` and `handle-event --help` list them; `zero` says what 0 means. */
-export function exitHelp(zero: string): string {
-  return `
-Exit codes:
-  0  ${zero}
-  1  violations or failures remain (audit mode, dry run, report-only findings,
-     blast radius, a failed action or read), or AWS could not be reached
-  2  bad input: a flag, the policy, the region or the event; no AWS call made
-`;
-}
 
 const Region = z.string().regex(REGION, {
   error: (issue) =>
@@ -51,19 +39,26 @@ export const RunFlagsSchema = z.strictObject({
 });
 export type RunFlags = z.output<typeof RunFlagsSchema>;
 
-/** Commander's `--region`, repeatable. No default here: the help text says what applies. */
-export function regionOption(description: string): Option {
-  return new Option('--region <region>', description).argParser((value: string, previous: string[] = []) => [
-    ...previous,
-    value,
-  ]);
-}
-
 /** Flags validated, or every problem printed and `undefined` (the caller exits 2). */
 export function parseRunFlags(flags: unknown, io: CliIo): RunFlags | undefined {
   const parsed = RunFlagsSchema.safeParse(flags);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) io.stderr(`error: --${String(issue.path[0])} ${issue.message}\n`);
+  return undefined;
+}
+
+/**
+ * Parses a command's flags with its own schema: the flags, or every issue printed as
+ * `error: --flag.path: message` and `undefined` (the caller exits 2).
+ */
+export function parseCommandFlags<S extends z.ZodType>(
+  schema: S,
+  flags: unknown,
+  io: CliIo,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(flags);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) io.stderr(`error: --${issue.path.join('.')}: ${issue.message}\n`);
   return undefined;
 }
 

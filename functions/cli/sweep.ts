@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import { createClients } from '../aws/clients.ts';
 import { toAsff } from '../engine/asff.ts';
 import { openFindings } from '../engine/findings.ts';
@@ -10,19 +9,9 @@ import { renderReport } from '../report/table.ts';
 import { runSweep, runtimeFor } from '../runtime.ts';
 import type { CliIo } from './io.ts';
 import { nodeNotice } from './node-notice.ts';
-import { organizationSweepCli } from './org-sweep.ts';
 import { chooseRegions } from './region.ts';
 import { reportRunError } from './run-error.ts';
-import {
-  EXIT,
-  exitHelp,
-  loadPolicyFor,
-  parseRunFlags,
-  progress,
-  regionOption,
-  reportSource,
-  textStyle,
-} from './run-flags.ts';
+import { EXIT, loadPolicyFor, parseRunFlags, progress, reportSource, textStyle } from './run-flags.ts';
 
 export { EXIT } from './run-flags.ts';
 
@@ -71,7 +60,11 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   nodeNotice(io);
-  if (loaded.policy.organization) return organizationSweepCli(loaded, opts, choice, io);
+  if (loaded.policy.organization) {
+    // Loaded only for an organisation policy: a single-account sweep never loads Organizations.
+    const { organizationSweepCli } = await import('./org-sweep.ts');
+    return organizationSweepCli(loaded, opts, choice, io);
+  }
   const rt = runtimeFor(loaded, createClients({ homeRegion: choice.home }));
   const shown = progress(io);
   try {
@@ -95,23 +88,4 @@ export async function sweepCli(flags: unknown, io: CliIo): Promise<number> {
     shown.done();
     return reportRunError(error, io, choice.home);
   }
-}
-
-export function sweepCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('sweep')
-    .description(
-      "sweep every snapshot in the policy's regions: evaluate, revoke what the policy does not allow, publish events, report",
-    )
-    .requiredOption('--policy <file>', 'policy file to enforce (required)')
-    .addOption(
-      regionOption(
-        "region to sweep; repeat for several (default: the policy's regions, else the AWS SDK's region: AWS_REGION or your profile's)",
-      ),
-    )
-    .option('--dry-run', 'plan and report, change nothing (mode: audit in the policy does the same)')
-    .option('--json', 'print one JSON report (run id, policy sha256, summary, findings, actions, events)')
-    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same; pipes never get colour)')
-    .option('--asff', 'print the open findings in AWS Security Finding Format, as sent to Security Hub')
-    .addHelpText('after', exitHelp('compliant at the end of the run: nothing left to fix, nothing failed'))
-    .action(async (flags) => setExit(await sweepCli(flags, io)));
 }

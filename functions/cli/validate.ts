@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import { z } from 'zod';
 import { formatIssue, PolicyError, type PolicyIssue } from '../errors.ts';
 import { loadPolicy } from '../policy/load.ts';
@@ -62,22 +61,4 @@ export async function validateCli(files: readonly string[], flags: unknown, io: 
   const results = await validateFiles(files);
   io.stdout(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderResults(results));
   return results.every((r) => r.ok) ? VALIDATE_EXIT.valid : VALIDATE_EXIT.invalid;
-}
-
-export function validateCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command('validate')
-    .description(
-      'check policy files: every error with file:line:col, and warnings for dates already past (exit 0 valid, 2 invalid)',
-    )
-    .argument('<file...>', 'policy files (YAML) to check')
-    .option('--json', 'print [{ file, ok, errors, warnings }] as JSON instead of lines')
-    .addHelpText(
-      'after',
-      `
-Exit codes:
-  0  every file is a valid policy (warnings allowed)
-  2  a file is invalid or unreadable, or the command line is wrong
-`,
-    )
-    .action(async (files: string[], flags: unknown) => setExit(await validateCli(files, flags, io)));
 }

@@ -5,7 +5,7 @@ import { parentPath } from '../input/issues.ts';
 import { expiryWarnings, policyIssues } from './checks.ts';
 import { schemaIssues } from './messages.ts';
 import type { Policy } from './schema.ts';
-import { type Located, MAX_POLICY_BYTES, readSource } from './source.ts';
+import { type Located, MAX_POLICY_BYTES, type PolicySource, readSource } from './source.ts';
 
 /**
  * The one way a policy enters the product: bytes → validated `Policy`, or a `PolicyError` that
@@ -75,6 +75,23 @@ export function parsePolicy(
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const source = readSource(text);
   if (Array.isArray(source)) throw fail(file, source);
+  return validateSource(source, file, sha256, options);
+}
+
+/**
+ * Validates a policy already read into data and positions: from YAML (`parsePolicy`), or from the
+ * JSON a deployment ships (packaged.ts), so both pass the very same checks.
+ *
+ * @throws PolicyError with every issue found, each located `file:line:col path`.
+ * @example
+ * const loaded = validateSource(readSource(text) as PolicySource, 'policies/prod.yml', sha256);
+ */
+export function validateSource(
+  source: PolicySource,
+  file: string,
+  sha256: string,
+  options: LoadOptions = {},
+): LoadedPolicy {
   const { policy, issues } = schemaIssues(source);
   const all = onePerPlace([...issues, ...policyIssues(source)]);
   if (!policy || all.length > 0) throw fail(file, all);
@@ -85,7 +102,7 @@ export function parsePolicy(
   return { policy, file, sha256, lines, warnings };
 }
 
-function unreadable(file: string, error: unknown): PolicyError {
+export function unreadable(file: string, error: unknown): PolicyError {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
     code === 'ENOENT'
@@ -101,10 +118,10 @@ function unreadable(file: string, error: unknown): PolicyError {
 }
 
 // Reads at most one byte past the limit, so a huge file, a device or an endless pipe costs 1 MiB.
-async function readBounded(path: string): Promise<Uint8Array> {
+export async function readBounded(path: string, limit = MAX_POLICY_BYTES): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(MAX_POLICY_BYTES + 1);
+    const buffer = Buffer.alloc(limit + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);

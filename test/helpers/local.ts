@@ -11,7 +11,8 @@ import {
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import type { LocalAws } from '../../local/server.ts';
+import type { StandInOptions } from './stand-in.ts';
 
 /**
  * The local stand-in as the product sees it in production: real SDK clients built by
@@ -45,20 +46,8 @@ events:
   busName: ${BUS}
 `;
 
-/** Starts the stand-in on a free port and points the SDK's standard variables at it. */
-export async function startStandIn(): Promise<LocalAws> {
-  const local = await startLocalAws({ port: 0, accounts: { [PARTNER_KEY]: PARTNER } });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: local.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  return local;
-}
+/** The stand-in as the product meets it: the SDK's variables point at it, and PARTNER's key is known. */
+export const PRODUCT_VIEW: StandInOptions = { sdkEnv: true, accounts: { [PARTNER_KEY]: PARTNER } };
 
 /** Creates the compliance bus, as `serverless deploy` does. */
 export async function createBus(): Promise<void> {

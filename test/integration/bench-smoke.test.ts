@@ -41,6 +41,11 @@ describe('npm run bench, on a tiny fleet', () => {
       expect(f.gzipBytes).toBeGreaterThan(0);
       expect(f.gzipBytes).toBeLessThan(f.bytes);
     }
+    // The command line, built as npm ci builds it: its help and a sweep of the whole fleet.
+    expect(result.cli.help.samplesMs).toHaveLength(PLANS.smoke.cliHelpRuns);
+    expect(result.cli.help.ratio).toBeGreaterThan(0);
+    expect(result.cli.sweep).toMatchObject({ snapshots: PLANS.smoke.cliSweepSnapshots });
+    expect(result.cli.sweep.peakRssMb).toBeGreaterThan(0);
     expect(result.targets.map((t) => t.id)).toEqual([
       'calls',
       'sweep-wall',
@@ -49,7 +54,11 @@ describe('npm run bench, on a tiny fleet', () => {
       'handler',
       'cold-start',
       'bundle-size',
+      'cli-help',
+      'cli-rss',
     ]);
     expect(result.targets.find((t) => t.id === 'calls')?.status).toBe('met');
+    // A smoke fleet is too small to settle the command line's memory target.
+    expect(result.targets.find((t) => t.id === 'cli-rss')?.status).toBe('not measured');
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * The command line as a person meets it, against the local stand-in with the real SDK: which
@@ -18,7 +18,7 @@ const POLICY = join(ROOT, 'policies/default.yml');
 const EVENT = join(ROOT, 'local/examples/authorize-snapshot-access.json');
 const ESCAPE = '\x1b';
 const saved = { ...process.env };
-let local: LocalAws;
+const local = useStandIn({ eventBuses: ['snapshot-compliance'] });
 let dir: string;
 
 type Run = { code: number; stdout: string; stderr: string };
@@ -58,17 +58,14 @@ async function eventWith(name: string, edit: (event: { detail: Record<string, un
 }
 
 beforeAll(async () => {
-  local = await startLocalAws({ port: 0, eventBuses: ['snapshot-compliance'] });
   dir = await mkdtemp(join(tmpdir(), 'cli-'));
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  local.reset();
   process.env = {
     ...saved,
     AWS_ENDPOINT_URL: local.endpoint,

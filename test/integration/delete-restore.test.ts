@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { EVENT_DEFERS_DELETES } from '../../functions/engine/consume.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
 import { runSweep } from '../../functions/runtime.ts';
 import { CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   ALLOWED,
@@ -15,11 +14,12 @@ import {
   CLUSTER,
   createBus,
   describeOwned,
+  PRODUCT_VIEW,
   REGION,
-  startStandIn,
   UNKNOWN,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * `onViolation: delete` against the stand-in: an allowed account never ends up without access to
@@ -44,18 +44,9 @@ events:
   busName: ${BUS}
 `;
 
-let local: LocalAws;
-
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
+const local = useStandIn(PRODUCT_VIEW);
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
   local.store.createCluster(ACCOUNT, REGION, { identifier: CLUSTER });
 });

@@ -2,13 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paginateDescribeClusterSnapshots, RedshiftClient } from '@aws-sdk/client-redshift';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DiffDocumentSchema } from '../../functions/cli/diff.ts';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
 import { readInventory } from '../../functions/inventory/read.ts';
-import type { LocalAws } from '../../local/server.ts';
-import { ACCOUNT, REGION, startStandIn } from '../helpers/local.ts';
+import { ACCOUNT, PRODUCT_VIEW, REGION } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -31,7 +31,7 @@ const policyAllowing = (...accounts: string[]) =>
 const OLD = file('old.yml', policyAllowing(A, B));
 const NEW = file('new.yml', policyAllowing(A));
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 
 async function run(...args: string[]) {
   const out: string[] = [];
@@ -60,16 +60,7 @@ async function sharedWith(account: string): Promise<string[]> {
   return arns.sort();
 }
 
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
-
 beforeEach(() => {
-  local.reset();
   local.seedFleet({
     count: 400,
     seed: 16,

@@ -11,7 +11,6 @@ import { runSnapshotEvent, type SnapshotEventResult } from '../../functions/even
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   busEvents,
@@ -25,13 +24,14 @@ import {
   type Fleet,
   lambdaContext,
   POLICY,
+  PRODUCT_VIEW,
   REGION,
   seedFleet,
-  startStandIn,
   UNKNOWN,
   unauthorizedGrants,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const DESCRIBE = 'redshift.DescribeClusterSnapshots';
 const REVOKE = 'redshift.RevokeSnapshotAccess';
@@ -41,21 +41,18 @@ const FLEET = 30;
 /** Lambda's concurrency for the event function in these tests. */
 const CONCURRENCY = 4;
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let workdir: string;
 
 beforeAll(async () => {
-  local = await startStandIn();
   workdir = await mkdtemp(join(tmpdir(), 'faults-event-'));
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
 });
 

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   busEvents,
@@ -17,13 +16,14 @@ import {
   expectLeftoversExplained,
   type Fleet,
   POLICY,
+  PRODUCT_VIEW,
   REGION,
   seedFleet,
-  startStandIn,
   UNKNOWN,
   unauthorizedGrants,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const DESCRIBE = 'redshift.DescribeClusterSnapshots';
 const REVOKE = 'redshift.RevokeSnapshotAccess';
@@ -31,18 +31,9 @@ const PUT_EVENTS = 'events.PutEvents';
 /** Three DescribeClusterSnapshots pages. */
 const LARGE_FLEET = 250;
 
-let local: LocalAws;
-
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
+const local = useStandIn(PRODUCT_VIEW);
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
 });
 

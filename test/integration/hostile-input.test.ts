@@ -3,16 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   CLUSTER,
   createBus,
   lambdaContext,
   POLICY,
-  startStandIn,
+  PRODUCT_VIEW,
   UNKNOWN,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * Input an attacker or an accident can put in front of the Lambda handlers: a policy file and an
@@ -38,21 +38,18 @@ function delivery(edit: (event: Raw) => void = () => {}): Raw {
   return event;
 }
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let workdir: string;
 
 beforeAll(async () => {
-  local = await startStandIn();
   workdir = await mkdtemp(join(tmpdir(), 'hostile-'));
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
   local.store.createCluster(ACCOUNT, 'us-east-1', { identifier: CLUSTER });
   local.store.createSnapshot(ACCOUNT, 'us-east-1', {

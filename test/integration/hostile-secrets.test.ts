@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { runSweep, runtimeFor } from '../../functions/runtime.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   BUS,
@@ -14,11 +13,12 @@ import {
   createBus,
   lambdaContext,
   POLICY,
+  PRODUCT_VIEW,
   REGION,
   seedFleet,
-  startStandIn,
   UNKNOWN,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * Credentials reach the functions through the environment. Whatever happens, success or failure,
@@ -28,13 +28,12 @@ import {
 const SECRET = 'SECRET-MARKER-wJalrXUtnFEMIK7MDENGbPxRfiCY';
 const TOKEN = 'TOKEN-MARKER-FwoGZXIvYXdzEBYaDLy0Pq7n1Ab2';
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let workdir: string;
 const saved = { ...process.env };
 let output = '';
 
 beforeAll(async () => {
-  local = await startStandIn();
   workdir = await mkdtemp(join(tmpdir(), 'secrets-'));
   Object.assign(process.env, {
     AWS_SECRET_ACCESS_KEY: SECRET,
@@ -61,7 +60,6 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.restoreAllMocks();
   process.env = saved;
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 

@@ -12,8 +12,8 @@ import { handler } from '../../functions/org-event.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { runtimeFor } from '../../functions/runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
 import { clients } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * The hub's real-time path: CloudTrail events member accounts forward to the hub's bus, handled by
@@ -71,7 +71,11 @@ function forwarded(account = MEMBER): CloudTrailEvent {
   return CloudTrailEventSchema.parse(JSON.parse(text));
 }
 
-let local: LocalAws;
+const local = useStandIn({
+  eventBuses: [BUS],
+  organization: { members: [MEMBER, EXCLUDED], withoutRole: [NO_ROLE], externalId: 'hub-secret' },
+  sdkEnv: true,
+});
 let workdir: string;
 
 function seed(account: string): void {
@@ -90,29 +94,16 @@ const events = () =>
   local.events(BUS).map((e) => ({ type: e.detailType, detail: EventDetailSchema.parse(e.detail) }));
 
 beforeAll(async () => {
-  local = await startLocalAws({
-    port: 0,
-    eventBuses: [BUS],
-    organization: { members: [MEMBER, EXCLUDED], withoutRole: [NO_ROLE], externalId: 'hub-secret' },
-  });
   workdir = await mkdtemp(join(tmpdir(), 'snapshot-guard-org-event-'));
   await writeFile(join(workdir, 'org.yml'), POLICY);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: local.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-    POLICY_PATH: join(workdir, 'org.yml'),
-  });
+  process.env.POLICY_PATH = join(workdir, 'org.yml');
 });
 
 afterAll(async () => {
-  await local?.stop();
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  local.reset();
   for (const account of [MEMBER, EXCLUDED, NO_ROLE, OUTSIDER]) seed(account);
 });
 

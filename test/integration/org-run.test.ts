@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { handler } from '../../functions/org-run.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /** The state machine's gate and finish steps, invoked as Step Functions invokes them. */
 
@@ -31,27 +31,19 @@ function context(): Context {
   };
 }
 
-let local: LocalAws;
+const local = useStandIn({ eventBuses: [BUS], sdkEnv: true });
 let workdir: string;
 
 beforeAll(async () => {
-  local = await startLocalAws({ port: 0, eventBuses: [BUS] });
   workdir = await mkdtemp(join(tmpdir(), 'snapshot-guard-org-run-'));
   await writeFile(
     join(workdir, 'org.yml'),
     `version: 1\nmode: enforce\nsafety:\n  maxRevocationsPerRun: 3\norganization: {}\n`,
   );
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: local.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'x',
-    POLICY_PATH: join(workdir, 'org.yml'),
-  });
+  process.env.POLICY_PATH = join(workdir, 'org.yml');
 });
 
 afterAll(async () => {
-  await local?.stop();
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
@@ -108,7 +100,6 @@ describe('the organisation run function', () => {
   });
 
   it('publishes the summary, and the Inventory Failed a crashed worker could not', async () => {
-    local.reset();
     const items = [
       { account: '111111111111', region: 'us-east-1' },
       { account: '222222222222', region: 'us-east-1' },

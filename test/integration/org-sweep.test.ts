@@ -15,6 +15,7 @@ import { type OrganizationRunDeps, runOrganization } from '../../functions/org/r
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type LocalAws, startLocalAws } from '../../local/server.ts';
 import { clients } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * Organisation mode end to end against the stand-in's organisation: the management account (the
@@ -50,7 +51,13 @@ organization:
   maxConcurrency: 3
 ${extra}`;
 
-let local: LocalAws;
+const standIn = useStandIn({
+  eventBuses: [BUS],
+  organization: { members: [A, B], withoutRole: [NO_ROLE], suspended: [], externalId: EXTERNAL_ID },
+  sdkEnv: true,
+});
+/** The suite's stand-in; one test swaps in an organisation of its own for a while. */
+let local: LocalAws = standIn;
 let workdir: string;
 
 function seed(accounts: readonly string[] = MEMBERS): void {
@@ -130,27 +137,14 @@ async function cliIn(env: NodeJS.ProcessEnv, policy: string, ...flags: string[])
 }
 
 beforeAll(async () => {
-  local = await startLocalAws({
-    port: 0,
-    eventBuses: [BUS],
-    organization: { members: [A, B], withoutRole: [NO_ROLE], suspended: [], externalId: EXTERNAL_ID },
-  });
   workdir = await mkdtemp(join(tmpdir(), 'snapshot-guard-org-'));
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: local.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-  });
 });
 
 afterAll(async () => {
-  await local?.stop();
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
-  local.reset();
   seed();
 });
 

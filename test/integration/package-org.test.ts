@@ -7,7 +7,6 @@ import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.t
 import { RunPlanSchema, WorkItemSchema, WorkResultSchema } from '../../functions/org/model.ts';
 import { OrgStepSchema } from '../../functions/org-run.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
 import {
   actionsOf,
   applyTemplate,
@@ -23,6 +22,7 @@ import {
   statements,
   type Template,
 } from '../helpers/cloudformation.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * The organisation hub as `serverless package` builds it, offline: what exists only in
@@ -132,7 +132,7 @@ describe('serverless package of an organisation hub', () => {
       Role: getAtt('OrgSweepRole'),
       Environment: {
         Variables: {
-          POLICY_PATH: 'policies/test-org.yml',
+          POLICY_PATH: 'dist/policy.json',
           ORG_STATE_MACHINE_ARN: { Ref: 'OrgSweepStateMachine' },
         },
       },
@@ -403,18 +403,9 @@ describe('least privilege of the hub', () => {
 });
 
 describe('the packaged worker', () => {
-  let local: LocalAws;
-
-  beforeAll(async () => {
-    local = await startLocalAws({
-      port: 0,
-      eventBuses: ['snapshot-compliance'],
-      organization: { members: [MEMBER], externalId: 'hub-secret' },
-    });
-  });
-
-  afterAll(async () => {
-    await local?.stop();
+  const local = useStandIn({
+    eventBuses: ['snapshot-compliance'],
+    organization: { members: [MEMBER], externalId: 'hub-secret' },
   });
 
   it('runs from its zip in a fresh Node.js process and calls only what its role and the member role allow', async () => {
@@ -449,7 +440,7 @@ describe('the packaged worker', () => {
           timeout: 60_000,
           env: {
             PATH: process.env.PATH,
-            POLICY_PATH: 'policies/test-org.yml',
+            POLICY_PATH: 'dist/policy.json',
             AWS_REGION: 'us-east-1',
             AWS_ENDPOINT_URL: local.endpoint,
             AWS_ACCESS_KEY_ID: 'AKIDLOCAL',

@@ -1,21 +1,18 @@
 import { RedshiftClient } from '@aws-sdk/client-redshift';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeAllPages } from '../../functions/aws/pages.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
-let local: LocalAws;
+const local = useStandIn({ latencyMs: 5 });
 let client: RedshiftClient;
 
-beforeAll(async () => {
-  local = await startLocalAws({ port: 0, latencyMs: 5 });
+beforeAll(() => {
   client = new RedshiftClient({
     region: 'us-east-1',
     endpoint: local.endpoint,
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' },
   });
 });
-
-afterAll(() => local.stop());
 
 describe('describeAllPages against the local stand-in', () => {
   it('returns every snapshot exactly once with one call per page', async () => {

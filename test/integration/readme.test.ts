@@ -29,6 +29,9 @@ const PROJECT_FILES = [
   'functions',
   'local',
   'policies',
+  // npx runs the `prepare` script (the command line's build) when it first links the project.
+  'scripts',
+  'serverless',
 ];
 const README_PORT = 4566;
 

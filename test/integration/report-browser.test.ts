@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
 import { type SweepDocument, SweepDocumentSchema } from '../../functions/report/sweep-document.ts';
-import type { LocalAws } from '../../local/server.ts';
-import { startStandIn } from '../helpers/local.ts';
+import { PRODUCT_VIEW } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * The HTML report of the demo fleet in a real browser: Debian's Chromium (installed by .ci/run),
@@ -19,7 +19,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the rendered report and its screenshot are kept for a person to look at (gitignored). */
 const OUTPUT = resolve('.test-output');
 
-let local: LocalAws;
+const local = useStandIn({ ...PRODUCT_VIEW, resetEachTest: false });
 let browser: Browser;
 let page: Page;
 let doc: SweepDocument;
@@ -37,7 +37,6 @@ const visibleRows = () =>
   page.$$eval('#findings-table tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).length);
 
 beforeAll(async () => {
-  local = await startStandIn();
   local.seedFleet({ demo: true });
   mkdirSync(OUTPUT, { recursive: true });
   const sweep = await run('sweep', '--policy', 'policies/default.yml', '--dry-run', '--json');
@@ -71,7 +70,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await local?.stop();
   rmSync(profile, { recursive: true, force: true });
 });
 

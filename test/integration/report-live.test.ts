@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
 import { readInventory } from '../../functions/inventory/read.ts';
-import type { LocalAws } from '../../local/server.ts';
-import { REGION, startStandIn } from '../helpers/local.ts';
+import { PRODUCT_VIEW, REGION } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /** Every call a report's dry run or an inventory may make: reads only. */
 const READ_ONLY = new Set([
@@ -17,7 +17,7 @@ const READ_ONLY = new Set([
 ]);
 
 const dir = mkdtempSync(join(tmpdir(), 'report-live-'));
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 
 async function run(...args: string[]) {
   const out: string[] = [];
@@ -27,16 +27,7 @@ async function run(...args: string[]) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
-
 beforeEach(() => {
-  local.reset();
   local.seedFleet({ demo: true });
   local.resetCalls();
 });

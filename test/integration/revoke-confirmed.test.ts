@@ -1,10 +1,9 @@
 import { RedshiftClient, RevokeSnapshotAccessCommand } from '@aws-sdk/client-redshift';
 import { GetSnapshotCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSweep } from '../../functions/runtime.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   ALLOWED,
@@ -14,11 +13,12 @@ import {
   createBus,
   describeOwned,
   POLICY,
+  PRODUCT_VIEW,
   REGION,
-  startStandIn,
   UNKNOWN,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * A revoke is done only when AWS shows the account gone: a provisioned revoke from its answer, a
@@ -40,18 +40,9 @@ events:
   busName: ${BUS}
 `;
 
-let local: LocalAws;
-
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
+const local = useStandIn(PRODUCT_VIEW);
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
 });
 

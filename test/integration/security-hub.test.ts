@@ -5,7 +5,7 @@ import {
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../functions/cli/io.ts';
 import { main } from '../../functions/cli.ts';
 import { findingId, GENERATOR_PREFIX, SEVERITY } from '../../functions/engine/asff.ts';
@@ -15,14 +15,14 @@ import { runSnapshotEvent } from '../../functions/event-runtime.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor, summarize } from '../../functions/runtime.ts';
 import { CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import type { LocalAws } from '../../local/server.ts';
-import { ACCOUNT, clients, REGION, startStandIn } from '../helpers/local.ts';
+import { ACCOUNT, clients, PRODUCT_VIEW, REGION } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const PRODUCT = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
 /** The default policy (enforce, demo fleet's rules) with Security Hub turned on. */
 const POLICY = `${readFileSync('policies/default.yml', 'utf8')}  securityHub: true\n`;
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let rt: Runtime;
 
 type Stored = {
@@ -57,17 +57,11 @@ function openIds(report: RunReport): string[] {
 }
 
 beforeAll(async () => {
-  local = await startStandIn();
   rt = runtimeFor(parsePolicy(POLICY, 'policies/default.yml'), clients());
   await rt.account();
 });
 
-afterAll(async () => {
-  await local.stop();
-});
-
 beforeEach(() => {
-  local.reset();
   local.seedFleet({ demo: true });
 });
 

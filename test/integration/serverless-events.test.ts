@@ -14,18 +14,18 @@ import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
 import type { Runtime } from '../../functions/runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   ALLOWED,
   busEvents,
   createBus,
   POLICY,
+  PRODUCT_VIEW,
   REGION,
-  startStandIn,
   UNKNOWN,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const NAME = 'sales-weekly';
 
@@ -36,7 +36,7 @@ const TAGGED_RULES = `  allowSupportAccess: false
       allowedAccounts: ["${UNKNOWN}"]
 `;
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let rt: Runtime;
 let arn: string;
 let workdir: string;
@@ -79,19 +79,16 @@ async function shareByPolicy(account: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  local = await startStandIn();
   workdir = await mkdtemp(join(tmpdir(), 'serverless-events-'));
   await writeFile(join(workdir, 'policy.yml'), POLICY);
   process.env.POLICY_PATH = join(workdir, 'policy.yml');
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
   local.serverless.createNamespace(ACCOUNT, REGION, { name: 'sales-serverless', tags: { team: 'sales' } });
   arn = local.serverless.createSnapshot(ACCOUNT, REGION, {

@@ -1,8 +1,8 @@
 import { paginateListSnapshots, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSweep } from '../../functions/runtime.ts';
-import type { LocalAws, SeededFleet } from '../../local/server.ts';
+import type { SeededFleet } from '../../local/server.ts';
 import {
   ACCOUNT,
   ALLOWED,
@@ -10,11 +10,12 @@ import {
   busEvents,
   createBus,
   describeOwned,
+  PRODUCT_VIEW,
   REGION,
-  startStandIn,
   UNKNOWN,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /** Sharing only (no tag criteria, so no Serverless tag reads): revocations are exactly the unknown grants. */
 const SHARING = `version: 1
@@ -46,7 +47,7 @@ events:
   busName: ${BUS}
 `;
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 
 /** Every grant on ACCOUNT's Serverless snapshots, either way of restoring, read through the SDK paginator. */
 async function serverlessGrantsLeft(): Promise<{ restore: string[]; provisioned: string[] }> {
@@ -63,16 +64,7 @@ async function serverlessGrantsLeft(): Promise<{ restore: string[]; provisioned:
   return left;
 }
 
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
-
 beforeEach(async () => {
-  local.reset();
   await createBus();
 });
 

@@ -18,7 +18,7 @@ import { runSnapshotEvent, summarizeEvent } from '../../functions/event-runtime.
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -66,14 +66,13 @@ function fakeContext(): Context {
   };
 }
 
-let local: LocalAws;
+const local = useStandIn();
 let rt: Runtime;
 let redshift: RedshiftClient;
 let workdir: string;
 
 /** The account, cluster and snapshot the events talk about, and the compliance bus. */
 async function seed(): Promise<void> {
-  local.reset();
   local.store.createCluster(ACCOUNT, REGION, {
     identifier: 'finance-prod',
     manualSnapshotRetentionPeriod: 30,
@@ -104,7 +103,6 @@ const received = () =>
   local.events(BUS).map((e) => ({ detailType: e.detailType, detail: EventDetailSchema.parse(e.detail) }));
 
 beforeAll(async () => {
-  local = await startLocalAws({ port: 0 });
   workdir = await mkdtemp(join(tmpdir(), 'snapshot-event-'));
   // The SDK's standard variables, as a developer would point the CLI at the stand-in.
   Object.assign(process.env, {
@@ -121,7 +119,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 

@@ -9,7 +9,7 @@ import { main } from '../../functions/cli.ts';
 import { EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { handler } from '../../functions/sweep.ts';
 import type { SeededFleet } from '../../local/server.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 const ACCOUNT = '123456789012';
 const REGIONS = ['us-east-1', 'eu-west-1'];
@@ -33,7 +33,7 @@ events:
 /** The handler as Lambda calls it: with whatever JSON arrived. */
 const invoke = handler as unknown as (event: unknown, context: Context) => ReturnType<typeof handler>;
 
-let local: LocalAws;
+const local = useStandIn();
 let workdir: string;
 let policyPath: string;
 let fleets: SeededFleet[];
@@ -90,7 +90,6 @@ const expected = () => {
 };
 
 beforeAll(async () => {
-  local = await startLocalAws({ port: 0 });
   workdir = await mkdtemp(join(tmpdir(), 'sweep-'));
   policyPath = join(workdir, 'policy.yml');
   await writeFile(policyPath, POLICY);
@@ -106,12 +105,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  local.reset();
   fleets = local.seedFleet({
     count: 1_050,
     seed: 7,

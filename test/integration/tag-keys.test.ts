@@ -1,8 +1,7 @@
 import { paginateListSnapshots, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { runSweep } from '../../functions/runtime.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   ACCOUNT,
   ALLOWED,
@@ -11,11 +10,12 @@ import {
   CLUSTER,
   createBus,
   describeOwned,
+  PRODUCT_VIEW,
   REGION,
-  startStandIn,
   UNKNOWN,
   warmRuntime,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * Tag keys travel from AWS through the real SDK (XML for Redshift, JSON for Redshift Serverless)
@@ -44,7 +44,7 @@ const BOTH = [
 ];
 const TEAM_ONLY = [{ key: 'team', value: 'bi' }];
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 
 /** Who may restore each of ACCOUNT's Serverless snapshots, read through the SDK's paginator. */
 async function serverlessGrants(): Promise<Map<string, string[]>> {
@@ -60,16 +60,7 @@ async function serverlessGrants(): Promise<Map<string, string[]>> {
   return out;
 }
 
-beforeAll(async () => {
-  local = await startStandIn();
-});
-
-afterAll(async () => {
-  await local.stop();
-});
-
 beforeEach(async () => {
-  local.reset();
   await createBus();
 });
 

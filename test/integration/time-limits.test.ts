@@ -6,17 +6,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
-import type { LocalAws } from '../../local/server.ts';
 import {
   busEvents,
   CLUSTER,
   createBus,
   lambdaContext,
   POLICY,
+  PRODUCT_VIEW,
   seedFleet,
-  startStandIn,
   UNKNOWN,
 } from '../helpers/local.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
  * A Redshift call that hangs longer than the function's own timeout must not keep the function
@@ -31,11 +31,10 @@ const HANG_MS = 40_000;
 const GRACE_MS = 5_000;
 const STOPPED = 'stopped by Lambda';
 
-let local: LocalAws;
+const local = useStandIn(PRODUCT_VIEW);
 let workdir: string;
 
 beforeAll(async () => {
-  local = await startStandIn();
   workdir = await mkdtemp(join(tmpdir(), 'time-limits-'));
   const path = join(workdir, 'policy.yml');
   await writeFile(path, POLICY);
@@ -43,12 +42,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await local.stop();
   await rm(workdir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
-  local.reset();
   await createBus();
   seedFleet(local, 20);
   local.resetCalls();

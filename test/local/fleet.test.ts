@@ -3,26 +3,16 @@ import {
   paginateDescribeClusterSnapshots,
   type Snapshot,
 } from '@aws-sdk/client-redshift';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateFleet } from '../../local/fleet.ts';
 import { DEMO } from '../../local/fleet-demo.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient } from '../fixtures/local/clients.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient } from '../helpers/stand-in-clients.ts';
 
 const DAY = 86_400_000;
 
 describe('local fleet', () => {
-  let aws: LocalAws;
-
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
-  });
-
-  afterAll(async () => {
-    await aws.stop();
-  });
-
-  beforeEach(() => aws.reset());
+  const aws = useStandIn();
 
   it('generates the same fleet for the same seed and a different one for another seed', () => {
     // Act

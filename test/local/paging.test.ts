@@ -4,29 +4,25 @@ import {
   paginateDescribeClusterSnapshots,
   type RedshiftClient,
 } from '@aws-sdk/client-redshift';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient } from '../fixtures/local/clients.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const DAY = 86_400_000;
 
 describe('local redshift paging', () => {
-  let aws: LocalAws;
+  const aws = useStandIn();
   let redshift: RedshiftClient;
 
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
+  beforeAll(() => {
     redshift = redshiftClient(aws);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     redshift.destroy();
-    await aws.stop();
   });
-
-  beforeEach(() => aws.reset());
 
   /** Creates `count` manual snapshots one minute apart, oldest first. */
   const seedSequence = (count: number, prefix = 'snap') => {

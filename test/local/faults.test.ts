@@ -1,24 +1,15 @@
 import { DescribeClusterSnapshotsCommand, RedshiftServiceException } from '@aws-sdk/client-redshift';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultControl } from '../../local/faults.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf, stsClient } from '../fixtures/local/clients.ts';
+import { startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient, rejectionOf, stsClient } from '../helpers/stand-in-clients.ts';
 
 const DESCRIBE = 'redshift.DescribeClusterSnapshots';
 
 describe('local faults', () => {
-  let aws: LocalAws;
-
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
-  });
-
-  afterAll(async () => {
-    await aws.stop();
-  });
-
-  beforeEach(() => aws.reset());
+  const aws = useStandIn();
 
   it('throttles with Throttling (HTTP 400) and the SDK retries it, every attempt counted', async () => {
     // Prepare
@@ -130,7 +121,7 @@ describe('local faults', () => {
 });
 
 describe('local inspection endpoints', () => {
-  let aws: LocalAws;
+  const aws = useStandIn();
   const http = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${aws.endpoint}${path}`, {
       method,
@@ -139,14 +130,6 @@ describe('local inspection endpoints', () => {
     });
     return { status: res.status, json: (await res.json()) as unknown };
   };
-
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
-  });
-
-  afterAll(async () => {
-    await aws.stop();
-  });
 
   it('seeds, counts, sets faults and resets over HTTP', async () => {
     // Prepare

@@ -12,29 +12,26 @@ import {
   type RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf } from '../fixtures/local/clients.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient, rejectionOf } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const DAY = 86_400_000;
 
 describe('local redshift snapshot lifecycle', () => {
-  let aws: LocalAws;
+  const aws = useStandIn();
   let redshift: RedshiftClient;
 
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
+  beforeAll(() => {
     redshift = redshiftClient(aws);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     redshift.destroy();
-    await aws.stop();
   });
 
   beforeEach(() => {
-    aws.reset();
     aws.store.createCluster(ACCOUNT, REGION, { identifier: 'analytics' });
   });
 

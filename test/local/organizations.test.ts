@@ -1,9 +1,9 @@
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { rejectionOf, stsClient } from '../fixtures/local/clients.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { rejectionOf, stsClient } from '../helpers/stand-in-clients.ts';
 
 const MANAGEMENT = '123456789012';
 const MEMBERS = ['111111111111', '222222222222'];
@@ -13,17 +13,15 @@ const ROLE = 'RedshiftSnapshotGuardMember';
 const roleArn = (account: string, name = ROLE) => `arn:aws:iam::${account}:role/${name}`;
 
 describe('the stand-in organisation', () => {
-  let aws: LocalAws;
+  // 23 extra members: ListAccounts needs two pages.
+  const extra = Array.from({ length: 23 }, (_, i) => `5000000000${String(i).padStart(2, '0')}`);
+  const aws = useStandIn({
+    organization: { members: [...MEMBERS, ...extra], withoutRole: [NO_ROLE], suspended: [SUSPENDED] },
+  });
   let sts: STSClient;
   let orgs: OrganizationsClient;
 
-  beforeAll(async () => {
-    // 23 extra members: ListAccounts needs two pages.
-    const extra = Array.from({ length: 23 }, (_, i) => `5000000000${String(i).padStart(2, '0')}`);
-    aws = await startLocalAws({
-      port: 0,
-      organization: { members: [...MEMBERS, ...extra], withoutRole: [NO_ROLE], suspended: [SUSPENDED] },
-    });
+  beforeAll(() => {
     sts = stsClient(aws);
     orgs = new OrganizationsClient({
       endpoint: aws.endpoint,
@@ -33,13 +31,10 @@ describe('the stand-in organisation', () => {
     });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     sts.destroy();
     orgs.destroy();
-    await aws.stop();
   });
-
-  beforeEach(() => aws.reset());
 
   it('lists the management account and every member, 20 a page, with their status', async () => {
     // Act
@@ -220,20 +215,17 @@ describe('the stand-in organisation', () => {
 });
 
 describe('the stand-in organisation with an external id', () => {
-  let aws: LocalAws;
+  const aws = useStandIn({
+    organization: { members: ['111111111111'], roleName: 'Guard', externalId: 'shared-secret' },
+  });
   let sts: STSClient;
 
-  beforeAll(async () => {
-    aws = await startLocalAws({
-      port: 0,
-      organization: { members: ['111111111111'], roleName: 'Guard', externalId: 'shared-secret' },
-    });
+  beforeAll(() => {
     sts = stsClient(aws);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     sts.destroy();
-    await aws.stop();
   });
 
   it('lets the hub in only with the external id, into the role name it was given', async () => {
@@ -266,15 +258,7 @@ describe('the stand-in organisation with an external id', () => {
 });
 
 describe('the stand-in without an organisation', () => {
-  let aws: LocalAws;
-
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
-  });
-
-  afterAll(async () => {
-    await aws.stop();
-  });
+  const aws = useStandIn();
 
   it('answers ListAccounts with AWSOrganizationsNotInUseException and AssumeRole with AccessDenied', async () => {
     // Prepare

@@ -10,9 +10,10 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { eventsClient, rejectionOf, stsClient } from '../fixtures/local/clients.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAws } from '../../local/server.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { eventsClient, rejectionOf, stsClient } from '../helpers/stand-in-clients.ts';
 
 const ok = (n = 1): PutEventsRequestEntry => ({
   Source: 'snapshot-guard',
@@ -21,20 +22,16 @@ const ok = (n = 1): PutEventsRequestEntry => ({
 });
 
 describe('local eventbridge', () => {
-  let aws: LocalAws;
+  const aws = useStandIn();
   let events: EventBridgeClient;
 
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0 });
+  beforeAll(() => {
     events = eventsClient(aws);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     events.destroy();
-    await aws.stop();
   });
-
-  beforeEach(() => aws.reset());
 
   it('delivers events to the default bus and records their envelope', async () => {
     // Act
@@ -180,15 +177,7 @@ describe('local eventbridge', () => {
 });
 
 describe('local sts', () => {
-  let aws: LocalAws;
-
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0, accounts: { AKIDPARTNER: '111122223333' } });
-  });
-
-  afterAll(async () => {
-    await aws.stop();
-  });
+  const aws = useStandIn({ accounts: { AKIDPARTNER: '111122223333' } });
 
   it('maps access keys to accounts and defaults unknown keys to 123456789012', async () => {
     // Prepare

@@ -12,8 +12,8 @@ import {
   RevokeSnapshotAccessCommand,
 } from '@aws-sdk/client-redshift';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf } from '../fixtures/local/clients.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient, rejectionOf } from '../helpers/stand-in-clients.ts';
 
 const OWNER = '123456789012';
 const PARTNER = '111122223333';
@@ -21,24 +21,21 @@ const REGION = 'us-east-1';
 const ARN = `arn:aws:redshift:${REGION}:${OWNER}:snapshot:finance/q3-export`;
 
 describe('local redshift sharing', () => {
-  let aws: LocalAws;
+  const aws = useStandIn({ accounts: { AKIDPARTNER: PARTNER } });
   let owner: RedshiftClient;
   let partner: RedshiftClient;
 
-  beforeAll(async () => {
-    aws = await startLocalAws({ port: 0, accounts: { AKIDPARTNER: PARTNER } });
+  beforeAll(() => {
     owner = redshiftClient(aws);
     partner = redshiftClient(aws, { accessKeyId: 'AKIDPARTNER', maxAttempts: 1 });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     owner.destroy();
     partner.destroy();
-    await aws.stop();
   });
 
   beforeEach(() => {
-    aws.reset();
     aws.store.createCluster(OWNER, REGION, { identifier: 'finance', automatedSnapshots: 1 });
     aws.store.createSnapshot(OWNER, REGION, { identifier: 'q3-export', clusterIdentifier: 'finance' });
   });

@@ -22,14 +22,14 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../local/fleet.ts';
 import { DEMO } from '../../local/fleet-demo.ts';
-import { type LocalAws, startLocalAws } from '../../local/server.ts';
-import { redshiftClient, rejectionOf } from '../fixtures/local/clients.ts';
+import { useStandIn } from '../helpers/stand-in.ts';
+import { redshiftClient, rejectionOf } from '../helpers/stand-in-clients.ts';
 
 const ACCOUNT = '123456789012';
 const PARTNER = '444455556666';
 const UNKNOWN = '999988887777';
 
-let aws: LocalAws;
+const aws = useStandIn({ accounts: { AKIDPARTNER: PARTNER } });
 let client: RedshiftServerlessClient;
 
 const serverlessClient = (accessKeyId = 'AKIDLOCAL') =>
@@ -51,18 +51,15 @@ async function snapshotArn(name: string): Promise<string> {
   return out.snapshot?.snapshotArn ?? '';
 }
 
-beforeAll(async () => {
-  aws = await startLocalAws({ port: 0, accounts: { AKIDPARTNER: PARTNER } });
+beforeAll(() => {
   client = serverlessClient();
 });
 
-afterAll(async () => {
+afterAll(() => {
   client.destroy();
-  await aws.stop();
 });
 
 beforeEach(async () => {
-  aws.reset();
   await client.send(new CreateNamespaceCommand({ namespaceName: 'sales-serverless' }));
   aws.resetCalls();
 });
