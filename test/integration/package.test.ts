@@ -12,6 +12,7 @@ import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { readPackagedPolicy } from '../../functions/policy/packaged.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
+import { sdkCallsIn } from '../helpers/cloudformation.ts';
 import { useStandIn } from '../helpers/stand-in.ts';
 
 /**
@@ -207,33 +208,6 @@ async function readZip(file: string): Promise<Map<string, { data: Buffer; mode: 
     at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
   }
   return entries;
-}
-
-/** `service:Action` for every SDK command the adapters in functions/aws/ can send. */
-async function sdkCallsInAdapters(): Promise<string[]> {
-  const prefix: Record<string, string> = {
-    redshift: 'redshift',
-    'redshift-serverless': 'redshift-serverless',
-    eventbridge: 'events',
-    sts: 'sts',
-    securityhub: 'securityhub',
-  };
-  const calls = new Set<string>();
-  for (const file of await readdir(join(ROOT, 'functions/aws'))) {
-    const source = await readFile(join(ROOT, 'functions/aws', file), 'utf8');
-    for (const [, names = '', client = ''] of source.matchAll(
-      /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z-]+)'/g,
-    )) {
-      const service = prefix[client];
-      if (!service)
-        throw new Error(`${file} imports @aws-sdk/client-${client}; map it to its IAM prefix here`);
-      for (const name of names.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim())) {
-        const action = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
-        if (action) calls.add(`${service}:${action}`);
-      }
-    }
-  }
-  return [...calls].sort();
 }
 
 // ---- the packagings, once --------------------------------------------------------------------
@@ -587,7 +561,7 @@ describe('least privilege', () => {
 
   it('grants every call functions/aws makes that needs a permission, and nothing else', async () => {
     // GetCallerIdentity is answered for any caller; no policy can deny it.
-    const needed = (await sdkCallsInAdapters()).filter((c) => c !== 'sts:GetCallerIdentity');
+    const needed = (await sdkCallsIn('functions/aws')).filter((c) => c !== 'sts:GetCallerIdentity');
     const plumbingActions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
     // The policy that enforces, deletes and matches on tags needs every one of them.
     expect(granted('deleting')).toEqual([...needed, ...plumbingActions].sort());
