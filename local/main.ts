@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { PROFILES } from './profiles.ts';
 import { type LocalAwsOptions, startLocalAws } from './server.ts';
 
 const USAGE = `Usage: npm run local -- [options]
@@ -13,6 +14,12 @@ const USAGE = `Usage: npm run local -- [options]
   --throttle-rate <0..1>  Fraction of calls answered with a throttling error.
   --error-rate <0..1>     Fraction of calls answered with HTTP 500/503.
   --fault-seed <n>        Seed for random fault decisions. Default 1.
+  --profile <name>        Per-action latency: flat (20 ± 5 ms) or realistic (assumed
+                          figures resembling AWS, see local/profiles.ts). Default none.
+  --rate-limit <n|off>    Requests a second each account, region and action may make
+                          (a token bucket; throttled beyond it). Default 12, an
+                          assumption borrowed from Amazon RDS's documented limits.
+  --burst <n>             Tokens a full bucket holds. Default 300.
   --accounts <list>       Access key to account map: AKID=123456789012,AKID2=210987654321
   --event-bus <name>      An event bus that exists everywhere (repeatable).
   --reject-unknown-bus    Fail PutEvents entries for missing buses instead of dropping them.
@@ -38,6 +45,9 @@ const flagsSchema = z.strictObject({
   'throttle-rate': rate.optional(),
   'error-rate': rate.optional(),
   'fault-seed': z.coerce.number().int().optional(),
+  profile: z.enum(Object.keys(PROFILES) as [keyof typeof PROFILES]).optional(),
+  'rate-limit': z.union([z.literal('off'), z.coerce.number().positive().max(1_000_000)]).optional(),
+  burst: integer(1, 1_000_000).optional(),
   accounts: z
     .string()
     .optional()
@@ -77,6 +87,9 @@ function readFlags(): z.output<typeof flagsSchema> {
         'throttle-rate': { type: 'string' },
         'error-rate': { type: 'string' },
         'fault-seed': { type: 'string' },
+        profile: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        burst: { type: 'string' },
         accounts: { type: 'string' },
         'event-bus': { type: 'string', multiple: true },
         'reject-unknown-bus': { type: 'boolean' },
@@ -112,6 +125,14 @@ const options: LocalAwsOptions = {
   ...(flags['throttle-rate'] === undefined ? {} : { throttleRate: flags['throttle-rate'] }),
   ...(flags['error-rate'] === undefined ? {} : { errorRate: flags['error-rate'] }),
   ...(flags['fault-seed'] === undefined ? {} : { faultSeed: flags['fault-seed'] }),
+  ...(flags.profile === undefined ? {} : { latencyProfile: PROFILES[flags.profile] }),
+  rateLimit:
+    flags['rate-limit'] === 'off'
+      ? false
+      : {
+          ...(flags['rate-limit'] === undefined ? {} : { rate: flags['rate-limit'] }),
+          ...(flags.burst === undefined ? {} : { burst: flags.burst }),
+        },
 };
 
 const aws = await startLocalAws(options).catch((error: NodeJS.ErrnoException) =>
@@ -127,6 +148,7 @@ Point the AWS SDK at it:
   export AWS_SECRET_ACCESS_KEY=local
 
 State: ${counts.snapshots} snapshots, ${counts.clusters} clusters${flags.seed === undefined ? '' : ` (seed ${flags.seed})`}
+Rate limits: ${options.rateLimit === false ? 'off' : `${flags['rate-limit'] ?? 12} requests a second, bursts of ${flags.burst ?? 300}, per account, region and action`}
 Inspect: ${aws.endpoint}/_local/calls  ${aws.endpoint}/_local/events  ${aws.endpoint}/_local/state
 Stop with Ctrl+C.`);
 
