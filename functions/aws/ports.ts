@@ -5,6 +5,7 @@ import type { AwsClients } from './clients.ts';
 import { putEventsBatch } from './events.ts';
 import { deleteClusterSnapshot, deleteServerlessSnapshot, revokeGrant } from './grants.ts';
 import { type InventoryItem, listSnapshots } from './inventory.ts';
+import { pacingFor } from './pace.ts';
 import { listServerlessSnapshots, type TagOptions } from './serverless.ts';
 
 /**
@@ -64,18 +65,29 @@ export function awsPorts(
   account: string,
 ): RunPorts & { inventory: InventoryPort } {
   const tags = tagOptions(policy, account);
+  // Every Redshift and Serverless attempt is paced per region and action (functions/aws/pace.ts).
+  const pacing = pacingFor(clients, policy.safety.maxListingConcurrency);
+  const redshift = (region: string) => pacing.attach(clients.redshift(region), region);
+  const serverless = (region: string) => pacing.attach(clients.serverless(region), region);
+  const width = (region: string, command: string) => () => pacing.pacer(region, command).allowed();
   return {
     inventory: (region) =>
       bothKinds([
-        () => listSnapshots(clients.redshift(region), region),
-        () => listServerlessSnapshots(clients.serverless(region), region, tags),
+        () =>
+          listSnapshots(redshift(region), region, {
+            concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
+          }),
+        () =>
+          listServerlessSnapshots(serverless(region), region, tags, {
+            concurrency: width(region, 'ListSnapshotsCommand'),
+          }),
       ]),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
-    revoke: (action) => revokeGrant(clients.redshift(action.snapshot.region), action),
+    revoke: (action) => revokeGrant(redshift(action.snapshot.region), action),
     remove: (action) =>
       action.snapshot.kind === 'serverless'
-        ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
-        : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
+        ? deleteServerlessSnapshot(serverless(action.snapshot.region), action)
+        : deleteClusterSnapshot(redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
   };
 }
