@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startLocalAws } from '../local/server.ts';
+import { DEFAULT_LISTING_CONCURRENCY } from '../functions/policy/schema.ts';
 import { bundle } from './bundle.ts';
 import { benchEngine } from './engine.ts';
 import { measureFunctions } from './functions.ts';
 import { runHandlerBench } from './handler.ts';
 import type { BenchPlan } from './plans.ts';
 import type { BenchResult, SweepResult } from './result.ts';
-import { BUS, ENFORCE_CONCURRENCY, PUBLISH_CONCURRENCY, UNAUTHORIZED_SHARE } from './settings.ts';
+import { ENFORCE_CONCURRENCY, PUBLISH_CONCURRENCY, UNAUTHORIZED_SHARE } from './settings.ts';
 import { median } from './stats.ts';
 import { heapGrowth, runSweepCase } from './sweep.ts';
 import { evaluateTargets } from './targets.ts';
@@ -57,22 +57,14 @@ export async function runBench(
       bundle(FUNCTIONS, join(workdir, 'functions'), { deploy: true }),
     ]);
 
-    // Latency is given as a mean ± jitter; the stand-in takes a base plus up to `jitterMs` more.
-    const local = await startLocalAws({
-      port: 0,
-      latencyMs: plan.latencyMs - plan.jitterMs,
-      jitterMs: 2 * plan.jitterMs,
-      eventBuses: [BUS],
-    });
+    // Each sweep gets a stand-in of its own, with its latency profile and the plan's rate limits.
     const sweeps: SweepResult[] = [];
-    try {
-      const ctx = { local, script: children['sweep-child'] as string, latencyMs: plan.latencyMs, execArgv };
-      for (const c of plan.sweeps) {
-        log(`sweep: ${c.snapshots.toLocaleString('en-US')} snapshots over ${c.regions} region(s)`);
-        sweeps.push(await runSweepCase(ctx, c));
-      }
-    } finally {
-      await local.stop();
+    const ctx = { script: children['sweep-child'] as string, plan, execArgv, log };
+    for (const c of plan.sweeps) {
+      log(
+        `sweep: ${c.snapshots.toLocaleString('en-US')} snapshots over ${c.regions} region(s), ${c.profile}`,
+      );
+      sweeps.push(await runSweepCase(ctx, c));
     }
 
     log(`engine: ${plan.engineSnapshots.toLocaleString('en-US')} snapshots × ${plan.engineRuns}`);
@@ -99,6 +91,8 @@ export async function runBench(
       settings: {
         latencyMs: plan.latencyMs,
         jitterMs: plan.jitterMs,
+        rateLimit: plan.rateLimit === false ? null : plan.rateLimit,
+        listingCeiling: DEFAULT_LISTING_CONCURRENCY,
         concurrency: ENFORCE_CONCURRENCY,
         publishConcurrency: PUBLISH_CONCURRENCY,
         unauthorizedShare: UNAUTHORIZED_SHARE,

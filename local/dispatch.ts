@@ -43,7 +43,7 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   };
   const service = routed.service;
   const key = `${service?.name ?? signing?.service ?? 'unknown'}.${routed.action}`;
-  deps.calls.increment(key);
+  deps.calls.increment(key, ctx.region);
 
   const arrived = performance.now();
   const { delayMs, perKbMs, outcome } = deps.faults.decide(
@@ -52,7 +52,7 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
     // Only a request the stand-in understood is counted against a rate limit.
     service ? { account: ctx.account, region: ctx.region } : undefined,
   );
-  if (outcome.kind === 'throttle') deps.calls.throttled(key);
+  if (outcome.kind === 'throttle') deps.calls.throttled(key, ctx.region);
   const reply = answer(routed, outcome, ctx, key, req, res);
   // Injected latency is a deadline from arrival, as a real service's latency includes its own
   // work: the stand-in's time building the answer must not add to it. A large answer costs more.

@@ -68,6 +68,8 @@ export interface LocalAws {
   throttled(): Record<string, number>;
   /** Bytes of the answers sent, per 'service.Action'. */
   bytes(): Record<string, number>;
+  /** Calls and throttled calls per 'region service.Action'. */
+  regionalCalls(): { calls: Record<string, number>; throttled: Record<string, number> };
   resetCalls(): void;
   /** Forget all state, counters and faults set after start. */
   reset(): void;
@@ -183,6 +185,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     calls: () => calls.snapshot(),
     throttled: () => calls.throttleSnapshot(),
     bytes: () => calls.byteSnapshot(),
+    regionalCalls: () => calls.regionalSnapshot(),
     resetCalls: () => calls.reset(),
     reset,
     events: (busName) => eventStore.events({ bus: busName }),

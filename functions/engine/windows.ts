@@ -97,7 +97,7 @@ export class SortedPartition<T> implements Partition<T> {
   private next = 0;
 
   constructor(options: PartitionOptions) {
-    this.options = { tailPages: 8, splitPages: 16, ...options };
+    this.options = { tailPages: 8, splitPages: 14, ...options };
   }
 
   get windows(): number {
@@ -210,7 +210,8 @@ export class SortedPartition<T> implements Partition<T> {
         continue;
       }
       if (g.desc.done || g.asc.density === undefined || g.desc.density === undefined) continue;
-      const density = Math.min(g.asc.density, g.desc.density);
+      // Between the densities at either end; their geometric mean, as density varies by orders of magnitude.
+      const density = Math.sqrt(g.asc.density * g.desc.density);
       const pages = this.estimatePages(g, density);
       if (pages < this.options.splitPages || (best && pages <= best.pages)) continue;
       const at = this.splitPoint(g);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { readArgs } from '../../bench/args.ts';
-import { compareCalls, latencyFloorMs, minimumCalls, pagesFor } from '../../bench/floor.ts';
-import { PLANS } from '../../bench/plans.ts';
+import {
+  bucketMs,
+  ceilingFloorMs,
+  compareCalls,
+  type FloorInput,
+  minimumCalls,
+  pagesFor,
+  rateFloorMs,
+  sequentialFloorMs,
+} from '../../bench/floor.ts';
+import { HUGE_SWEEP, PLANS } from '../../bench/plans.ts';
 import { median, percentile } from '../../bench/stats.ts';
 import { split } from '../../bench/sweep.ts';
 
@@ -53,31 +62,55 @@ describe('comparing the calls made with the minimum', () => {
   });
 });
 
-describe('the latency floor', () => {
-  it('is the account lookup, the longest region, then revokes and PutEvents at their concurrency', () => {
-    const floor = latencyFloorMs({
-      latencyMs: 20,
-      listingCallsPerRegion: [334, 334, 335],
-      revocations: 80,
-      putEvents: 8,
-      concurrency: 8,
-      publishConcurrency: 4,
-    });
+const LATENCY = { describeMs: 300, listMs: 100, revokeMs: 150, putEventsMs: 40, stsMs: 40 };
+const input = (overrides: Partial<FloorInput> = {}): FloorInput => ({
+  latency: LATENCY,
+  pagesPerRegion: [334, 334, 335],
+  serverlessCallsPerRegion: 1,
+  revocations: 80,
+  putEvents: 8,
+  concurrency: 8,
+  publishConcurrency: 4,
+  ...overrides,
+});
 
-    expect(floor).toBe(20 * (1 + 335 + 10 + 2));
+describe('the one-page-after-another floor', () => {
+  it('is the account lookup, the longest region page by page, then revokes and PutEvents at their concurrency', () => {
+    expect(sequentialFloorMs(input())).toBe(40 + 335 * 300 + 100 + 10 * 150 + 2 * 40);
   });
 
   it('is zero without latency', () => {
-    const floor = latencyFloorMs({
-      latencyMs: 0,
-      listingCallsPerRegion: [10],
-      revocations: 5,
-      putEvents: 1,
-      concurrency: 8,
-      publishConcurrency: 4,
+    const zero = { describeMs: 0, listMs: 0, revokeMs: 0, putEventsMs: 0, stsMs: 0 };
+    expect(sequentialFloorMs(input({ latency: zero }))).toBe(0);
+  });
+});
+
+describe('the latency floor at the concurrency ceiling', () => {
+  it('lists each region’s pages the ceiling at a time', () => {
+    expect(ceilingFloorMs(input(), 8)).toBe(40 + 42 * 300 + 100 + 10 * 150 + 2 * 40);
+  });
+});
+
+describe('the rate floor', () => {
+  const limit = { rate: 12, burst: 300 };
+
+  it('lets a full bucket through at once and the rest at the rate', () => {
+    expect(bucketMs(300, limit)).toBe(0);
+    expect(bucketMs(1_020, limit)).toBe(60_000);
+    expect(bucketMs(5_000, null)).toBe(0);
+  });
+
+  it('adds the phases (the slowest region of each) and one latency', () => {
+    const floor = rateFloorMs({
+      describePerRegion: [1_020, 300],
+      listPerRegion: [1, 1],
+      revokePerRegion: [312, 600],
+      putEvents: 120,
+      limits: { describe: limit, list: limit, revoke: limit, putEvents: { rate: 400, burst: 400 } },
+      latencyMs: 360,
     });
 
-    expect(floor).toBe(0);
+    expect(floor).toBe(60_000 + 25_000 + 0 + 360);
   });
 });
 
@@ -104,6 +137,31 @@ describe('the command line', () => {
       plan: PLANS.quick,
       out: 'bench.json',
     });
+  });
+
+  it('has the quick run sweep 10,000 snapshots in one region under the realistic profile', () => {
+    expect(PLANS.quick.sweeps).toContainEqual({ snapshots: 10_000, regions: 1, profile: 'realistic' });
+    expect(PLANS.full.sweeps).toContainEqual({ snapshots: 100_000, regions: 1, profile: 'realistic' });
+    expect(PLANS.full.sweeps).toContainEqual({ snapshots: 100_000, regions: 3, profile: 'realistic' });
+  });
+
+  it('adds a million snapshots with --huge, and puts every sweep under one profile with --profile', () => {
+    const huge = readArgs(['--huge']);
+    const realistic = readArgs(['--quick', '--profile', 'realistic']);
+
+    expect(huge).toMatchObject({ plan: { sweeps: expect.arrayContaining([HUGE_SWEEP]) } });
+    expect(HUGE_SWEEP).toEqual({ snapshots: 1_000_000, regions: 1, profile: 'realistic' });
+    if (realistic.help) throw new Error('no plan');
+    expect(realistic.plan.sweeps.every((s) => s.profile === 'realistic')).toBe(true);
+  });
+
+  it('takes the rate limit and its burst, or turns it off', () => {
+    expect(readArgs(['--rate-limit', '5', '--burst', '50'])).toMatchObject({
+      plan: { rateLimit: { rate: 5, burst: 50 } },
+    });
+    expect(readArgs(['--rate-limit', 'off'])).toMatchObject({ plan: { rateLimit: false } });
+    expect(() => readArgs(['--rate-limit', 'off', '--burst', '5'])).toThrow(/burst/);
+    expect(() => readArgs(['--profile', 'fast'])).toThrow(/profile/);
   });
 
   it('takes the latency and its jitter', () => {
