@@ -18,6 +18,8 @@ export const LIMITS = {
   bundleBytes: 500 * 1024,
   /** The fleet size the sweep's wall, region and memory targets apply to. */
   atSnapshots: 100_000,
+  /** How much worse the 3-region ratio may be than the 1-region one before it counts as slower. */
+  regionsNoise: 1.05,
   /** --huge: a million snapshots in one region within a Lambda's 15 minutes. */
   hugeSnapshots: 1_000_000,
   hugeWallMs: 15 * 60_000,
@@ -111,10 +113,17 @@ function sweepWallTarget(sweeps: readonly SweepResult[]): Target {
   };
 }
 
-/** Three regions split the same fleet: each region's share should be swept no less efficiently. */
+/**
+ * Three regions split the same fleet: each region's share should be swept as efficiently as one
+ * region's whole fleet, against its own bound (wall / max(rate floor, ceiling floor)). Judged under
+ * the realistic profile, where the targets apply, within the run-to-run noise of a shared machine.
+ */
 function regionsTarget(sweeps: readonly SweepResult[]): Target {
-  const target = 'the 3-region sweep no slower against its floor than the 1-region one (wall / max(floors))';
-  const pairs = (['flat', 'realistic'] as const).flatMap((profile) => {
+  const target = `the 3-region realistic sweep no slower against its floor than the 1-region one (within ${fmt(
+    (LIMITS.regionsNoise - 1) * 100,
+    0,
+  )}% noise)`;
+  const pairs = (['realistic', 'flat'] as const).flatMap((profile) => {
     const sizes = sweeps
       .filter((s) => s.profile === profile && s.regions === 3 && find(sweeps, s.snapshots, 1, profile))
       .map((s) => s.snapshots);
@@ -127,12 +136,18 @@ function regionsTarget(sweeps: readonly SweepResult[]): Target {
   const shown = pairs
     .map(
       ({ one, three }) =>
-        `${label(three)} ${fmt(three.wall.ratio ?? 0)} vs 1 region ${fmt(one.wall.ratio ?? 0)}`,
+        `${label(three)} ${fmt(three.wall.ratio ?? 0)} × its floor vs 1 region ${fmt(one.wall.ratio ?? 0)} ` +
+        `(CPU ${fmt(three.cpuMs / three.wall.ms)} vs ${fmt(one.cpuMs / one.wall.ms)} of wall)`,
     )
     .join('; ');
-  const full = pairs.filter(({ one }) => one.snapshots >= LIMITS.atSnapshots);
-  if (full.length === 0) return notMeasured('regions', target, `${shown}; no 100,000 fleet in this run`);
-  const ok = full.every(({ one, three }) => (three.wall.ratio ?? 0) <= (one.wall.ratio ?? 0));
+  const judged = pairs.filter(
+    ({ one }) => one.snapshots >= LIMITS.atSnapshots && one.profile === 'realistic',
+  );
+  if (judged.length === 0)
+    return notMeasured('regions', target, `${shown}; no realistic 100,000 fleet in this run`);
+  const ok = judged.every(
+    ({ one, three }) => (three.wall.ratio ?? 0) <= (one.wall.ratio ?? 0) * LIMITS.regionsNoise,
+  );
   return { id: 'regions', target, value: shown, status: status(ok) };
 }
 

@@ -11,8 +11,10 @@ import {
   sequentialFloorMs,
 } from '../../bench/floor.ts';
 import { HUGE_SWEEP, PLANS } from '../../bench/plans.ts';
+import type { BenchResult, SweepResult } from '../../bench/result.ts';
 import { median, percentile } from '../../bench/stats.ts';
 import { split } from '../../bench/sweep.ts';
+import { evaluateTargets } from '../../bench/targets.ts';
 
 const region = (snapshots: number, unauthorizedGrants = 0, supportGrants = 0) => ({
   snapshots,
@@ -173,5 +175,95 @@ describe('the command line', () => {
   it('refuses a jitter larger than the latency, and unknown flags', () => {
     expect(() => readArgs(['--latency-ms', '2', '--jitter-ms', '5'])).toThrow(/jitter/);
     expect(() => readArgs(['--fast'])).toThrow(/--fast/);
+  });
+});
+
+describe('the sweep targets', () => {
+  const memory = { baselineRssMb: 50, peakRssMb: 150, baselineHeapMb: 9, peakHeapMb: 60, retainedHeapMb: 10 };
+  const sweep = (
+    overrides: Partial<SweepResult> & Pick<SweepResult, 'snapshots' | 'regions' | 'profile'>,
+  ): SweepResult => ({
+    partitions: 1,
+    throttled: 0,
+    fleet: { perRegion: [overrides.snapshots], unauthorizedGrants: 0, snapshotsWithUnauthorizedGrants: 0 },
+    calls: { byAction: {}, total: { actual: 100, minimum: 100, ratio: 1 } },
+    wall: { ms: 1000, floorMs: 1000, sequentialFloorMs: 4000, rateFloorMs: 500, ratio: 1, inventoryMs: 800 },
+    cpuMs: 500,
+    memory,
+    sdk: {},
+    report: {
+      snapshots: overrides.snapshots,
+      revocationsApplied: 0,
+      failures: 0,
+      eventsPublished: 0,
+      eventsFailed: 0,
+      inventoryErrors: 0,
+      compliant: true,
+    },
+    ...overrides,
+  });
+  const target = (id: string, sweeps: SweepResult[]) =>
+    evaluateTargets({
+      sweeps,
+      functions: [],
+      engine: { perSecond: 1 },
+      handler: { own: { medianMs: 1, p99Ms: 1 } },
+    } as unknown as BenchResult).find((t) => t.id === id);
+  const calls = (actual: number, minimum: number) => ({
+    byAction: {},
+    total: { actual, minimum, ratio: actual / minimum },
+  });
+
+  it('holds a region listed in one window to exactly the minimum calls, and a split one to 5% more', () => {
+    const split = sweep({
+      snapshots: 10_000,
+      regions: 1,
+      profile: 'flat',
+      partitions: 12,
+      calls: calls(104, 100),
+    });
+    const single = sweep({ snapshots: 1_000, regions: 1, profile: 'flat', calls: calls(31, 30) });
+
+    expect(target('calls', [split])?.status).toBe('met');
+    expect(target('calls', [split, single])?.status).toBe('missed');
+    expect(
+      target('calls', [
+        sweep({ snapshots: 10_000, regions: 1, profile: 'flat', partitions: 9, calls: calls(106, 100) }),
+      ])?.status,
+    ).toBe('missed');
+  });
+
+  it('counts throttled calls against all calls', () => {
+    const at = (throttled: number) => sweep({ snapshots: 10, regions: 1, profile: 'flat', throttled });
+
+    expect(target('throttled', [at(2)])?.status).toBe('met');
+    expect(target('throttled', [at(3)])?.status).toBe('missed');
+  });
+
+  it('judges the quick sweep against its one-page-after-another floor, and says when it did not run', () => {
+    const quick = (ms: number) =>
+      sweep({
+        snapshots: 10_000,
+        regions: 1,
+        profile: 'realistic',
+        wall: { ms, floorMs: 1, sequentialFloorMs: 10_000, rateFloorMs: 1, ratio: 1, inventoryMs: 1 },
+      });
+
+    expect(target('quick-wall', [quick(3_500)])?.status).toBe('met');
+    expect(target('quick-wall', [quick(3_600)])?.status).toBe('missed');
+    expect(target('quick-wall', [])?.status).toBe('not measured');
+  });
+
+  it('compares three regions with one against their own floors, under the realistic profile', () => {
+    const at = (regions: 1 | 3, ratio: number) =>
+      sweep({
+        snapshots: 100_000,
+        regions,
+        profile: 'realistic',
+        wall: { ms: 1, floorMs: 1, sequentialFloorMs: 1, rateFloorMs: 1, ratio, inventoryMs: 1 },
+      });
+
+    expect(target('regions', [at(1, 1.1), at(3, 1.15)])?.status).toBe('met');
+    expect(target('regions', [at(1, 1.1), at(3, 1.2)])?.status).toBe('missed');
   });
 });
