@@ -89,6 +89,12 @@ type Gap<T> = { lo: number; hi: number; asc: Worker<T>; desc?: Worker<T> };
  * passed them, so snapshots with identical timestamps across a page boundary are never lost or
  * doubled. A range still estimated to be long is split at its estimated half-way point, with a
  * new pair of workers meeting there; each meeting costs at most one partly filled page.
+ *
+ * @example
+ * const p = new SortedPartition<Snapshot>({ nowMs: Date.now(), pageSize: 100 });
+ * const pending = [p.first()]; // { worker: 0, query: { order: 'asc' } }: a plain listing's first call
+ * // for each page fetched: const { items, requests } = p.settle(request.worker, page, spare);
+ * // judge `items`, fetch `requests` and `p.grow(spare)`, until nothing is pending.
  */
 export class SortedPartition<T> implements Partition<T> {
   private readonly workers = new Map<number, Worker<T>>();
@@ -322,6 +328,10 @@ type Window = { id: number; lo: number; hi: number; query: WindowQuery; firstDon
  * range is split instead of continued; the snapshots on that first page are kept, and their ARNs
  * are remembered so the smaller windows, which list them again, drop them. A split therefore
  * costs about one page, and only ranges estimated many pages long are split.
+ *
+ * @example
+ * const p = new UnsortedPartition<Snapshot>({ nowMs: Date.now(), pageSize: 100 });
+ * const { requests } = p.settle(p.first().worker, firstPage, 7); // the window's own token, or its parts
  */
 export class UnsortedPartition<T> implements Partition<T> {
   private readonly list = new Map<number, Window>();
