@@ -100,6 +100,28 @@ describe('local rate limits', () => {
     expect(shown.rateLimit).toMatchObject({ enabled: true, default: { rate: 3, burst: 7 } });
   });
 
+  it('takes the README limit with one action exempt, and counts throttled calls at /_local/throttled', async () => {
+    // Prepare: the body the README posts (PutEvents exempt), then a burst too small for two pages.
+    const posted = await fetch(`${aws.endpoint}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ rateLimit: { rate: 2, burst: 20, actions: { 'events.PutEvents': null } } }),
+    });
+    aws.faults.configure({ rateLimit: { rate: 0.001, burst: 1 } });
+    const client = redshiftClient(aws);
+    await client.send(new DescribeClusterSnapshotsCommand({}));
+    // Act
+    await rejectionOf(client.send(new DescribeClusterSnapshotsCommand({})));
+    client.destroy();
+    const throttled = await fetch(`${aws.endpoint}/_local/throttled`);
+    // Assess
+    expect(posted.status).toBe(200);
+    expect(await posted.json()).toMatchObject({
+      rateLimit: { enabled: true, default: { rate: 2, burst: 20 } },
+    });
+    expect(throttled.status).toBe(200);
+    expect(await throttled.json()).toEqual({ [DESCRIBE]: 1 });
+  });
+
   it('refuses a rate limit it cannot apply, naming the field', async () => {
     const posted = await fetch(`${aws.endpoint}/_local/faults`, {
       method: 'POST',

@@ -217,6 +217,10 @@ describe('the sweep targets', () => {
       functions: [],
       engine: { perSecond: 1 },
       handler: { own: { medianMs: 1, p99Ms: 1 } },
+      cli: {
+        help: { ratio: 1, medianMs: 1, nodeMedianMs: 1, runs: 1 },
+        sweep: { snapshots: 0, peakRssMb: 1, wallMs: 1 },
+      },
     } as unknown as BenchResult).find((t) => t.id === id);
   const calls = (actual: number, minimum: number) => ({
     byAction: {},
