@@ -244,7 +244,7 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   // The stand-in's rate limits and latency profiles.
   'npm run local -- --rate-limit 5 --burst 50 --profile realistic': 'test/local/stop.test.ts (rate limits)',
   'npm run local -- --rate-limit off': 'test/local/stop.test.ts (rate limits)',
-  [`curl -X POST localhost:4566/_local/faults -d '{"rateLimit": {"rate": 2, "burst": 20, "actions": {"events.PutEvents": null}}}'`]:
+  'curl -X POST localhost:4566/_local/faults -d \'{"rateLimit": {"rate": 2, "burst": 20, "actions": {"events.PutEvents": null}}}\'':
     'test/local/rate-limits.test.ts (the same body, posted)',
   'curl localhost:4566/_local/throttled': 'test/local/rate-limits.test.ts (/_local/throttled)',
 };
