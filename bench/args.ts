@@ -2,14 +2,23 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ORG_PLANS, type OrgPlan } from './org.ts';
-import { type BenchPlan, PLANS } from './plans.ts';
+import { type BenchPlan, HUGE_SWEEP, PLANS } from './plans.ts';
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick            1,000 and 10,000 snapshots in one region, 1,000 in three (under a minute)
+  --quick            1,000 and 10,000 snapshots in one region, 1,000 in three (flat profile), and
+                     10,000 in one region under the realistic profile (a couple of minutes)
+  --huge             Also 1,000,000 snapshots in one region, realistic profile (half an hour or more)
+  --profile <name>   Run every sweep under one latency profile: flat (each call 20 ± 5 ms) or
+                     realistic (per-action latencies, assumed to resemble AWS; local/profiles.ts).
+                     Default: each sweep's own, as listed above and in BENCHMARKS.md
   --out <file.json>  Also write every figure as JSON
-  --latency-ms <n>   Mean latency the stand-in adds to each AWS call. Default 20.
-  --jitter-ms <n>    How far either side of the mean a call may land. Default 5.
+  --latency-ms <n>   The flat profile's mean latency per call. Default 20.
+  --jitter-ms <n>    How far either side of the mean a flat call may land. Default 5.
+  --rate-limit <n>   The stand-in's rate limit per account, region and action, in requests a
+                     second, or "off". Default 12 (with bursts of 300), an assumption borrowed
+                     from Amazon RDS's documented limits.
+  --burst <n>        Tokens a full bucket holds. Default 300.
   --cpu-prof <dir>   Write a CPU profile of each sweep and of the event handler into <dir>
   --org              Instead: an organisation run in-process, 100 accounts × 3 regions × 1,000
                      snapshots, with safetyScope run and account-region (several minutes)
@@ -24,9 +33,13 @@ const ms = z.coerce.number().int().min(0).max(10_000);
 const FlagsSchema = z
   .strictObject({
     quick: z.boolean().default(false),
+    huge: z.boolean().default(false),
+    profile: z.enum(['flat', 'realistic']).optional(),
     out: z.string().min(1).optional(),
     'latency-ms': ms.optional(),
     'jitter-ms': ms.optional(),
+    'rate-limit': z.union([z.literal('off'), z.coerce.number().positive().max(100_000)]).optional(),
+    burst: z.coerce.number().int().min(1).max(1_000_000).optional(),
     'cpu-prof': z.string().min(1).optional(),
     org: z.boolean().default(false),
     'org-accounts': z.coerce.number().int().min(1).max(1000).optional(),
@@ -36,6 +49,10 @@ const FlagsSchema = z
   .refine((f) => (f['jitter-ms'] ?? 5) <= (f['latency-ms'] ?? 20), {
     error: 'the jitter cannot exceed the mean latency',
     path: ['jitter-ms'],
+  })
+  .refine((f) => !(f['rate-limit'] === 'off' && f.burst !== undefined), {
+    error: 'a burst needs a rate limit',
+    path: ['burst'],
   });
 
 export type BenchArgs =
@@ -49,9 +66,13 @@ export function readArgs(argv: string[]): BenchArgs {
     args: argv,
     options: {
       quick: { type: 'boolean' },
+      huge: { type: 'boolean' },
+      profile: { type: 'string' },
       out: { type: 'string' },
       'latency-ms': { type: 'string' },
       'jitter-ms': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      burst: { type: 'string' },
       'cpu-prof': { type: 'string' },
       org: { type: 'boolean' },
       'org-accounts': { type: 'string' },
@@ -77,10 +98,17 @@ export function readArgs(argv: string[]): BenchArgs {
     return { help: false, org, ...(flags.out ? { out: flags.out } : {}) };
   }
   const base = flags.quick ? PLANS.quick : PLANS.full;
+  const sweeps = [...base.sweeps, ...(flags.huge ? [HUGE_SWEEP] : [])];
+  const limit = flags['rate-limit'];
   const plan: BenchPlan = {
     ...base,
     latencyMs: flags['latency-ms'] ?? base.latencyMs,
     jitterMs: flags['jitter-ms'] ?? base.jitterMs,
+    rateLimit:
+      limit === 'off'
+        ? false
+        : { rate: limit ?? base.rateLimit.rate, burst: flags.burst ?? base.rateLimit.burst },
+    sweeps: flags.profile ? sweeps.map((s) => ({ ...s, profile: flags.profile ?? s.profile })) : sweeps,
     ...(flags['cpu-prof'] ? { cpuProfDir: resolve(flags['cpu-prof']) } : {}),
   };
   return { help: false, plan, ...(flags.out ? { out: flags.out } : {}) };

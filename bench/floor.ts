@@ -76,11 +76,22 @@ function figures(actual: number, minimum: number): CallFigures {
   return { actual, minimum, ratio: minimum === 0 ? (actual === 0 ? 1 : actual) : actual / minimum };
 }
 
+/** Mean latency of one call of each action the sweep makes, under the sweep's profile. */
+export type ActionLatencies = {
+  describeMs: number;
+  /** Redshift Serverless ListSnapshots. */
+  listMs: number;
+  revokeMs: number;
+  putEventsMs: number;
+  stsMs: number;
+};
+
 export type FloorInput = {
-  /** Mean latency of one call. */
-  latencyMs: number;
-  /** Listing calls each region needs; regions are listed in parallel. */
-  listingCallsPerRegion: readonly number[];
+  latency: ActionLatencies;
+  /** DescribeClusterSnapshots pages each region needs (the minimum), regions listed in parallel. */
+  pagesPerRegion: readonly number[];
+  /** Serverless ListSnapshots calls each region makes (one per region when listed at all). */
+  serverlessCallsPerRegion: number;
   revocations: number;
   putEvents: number;
   concurrency: number;
@@ -88,18 +99,74 @@ export type FloorInput = {
 };
 
 /**
- * The shortest a sweep can take if every call cost exactly the mean latency and nothing else:
- * the account lookup, then the longest region's listing (pages are sequential within a region,
- * regions run in parallel), then revocations `concurrency` at a time, then PutEvents
- * `publishConcurrency` at a time. Phases are taken as sequential, as the engine runs them;
- * PutEvents that overlap the revocations make the real floor a little lower, never higher.
+ * The time a listing one page after another would need, if every call cost its action's mean
+ * latency and nothing else: the account lookup, then the longest region's pages in sequence
+ * (regions in parallel), then revocations `concurrency` at a time, then PutEvents
+ * `publishConcurrency` at a time. Phases are taken as sequential, as the engine runs them.
  *
- * floor = latency × (1 + max(pages per region) + revocations / concurrency + PutEvents / publishConcurrency)
+ * sequential = sts + max(pages per region) × describe + serverless × list
+ *            + revocations / concurrency × revoke + PutEvents / publishConcurrency × putEvents
  */
-export function latencyFloorMs(input: FloorInput): number {
-  const listing = Math.max(0, ...input.listingCallsPerRegion);
+export function sequentialFloorMs(input: FloorInput): number {
+  return floorMs(input, 1);
+}
+
+/**
+ * The same, with each region's pages listed `ceiling` at a time (the policy's
+ * `safety.maxListingConcurrency`): the least a partitioned listing can take on latency alone.
+ */
+export function ceilingFloorMs(input: FloorInput, ceiling: number): number {
+  return floorMs(input, ceiling);
+}
+
+function floorMs(input: FloorInput, width: number): number {
+  const { latency } = input;
+  const pages = Math.max(0, ...input.pagesPerRegion.map((p) => Math.ceil(p / width)));
   return (
-    input.latencyMs *
-    (1 + listing + input.revocations / input.concurrency + input.putEvents / input.publishConcurrency)
+    latency.stsMs +
+    pages * latency.describeMs +
+    input.serverlessCallsPerRegion * latency.listMs +
+    (input.revocations / input.concurrency) * latency.revokeMs +
+    (input.putEvents / input.publishConcurrency) * latency.putEventsMs
   );
+}
+
+/** A token bucket's limit (local/core/throttle.ts); null when the action is not limited. */
+export type Limit = { rate: number; burst: number } | null;
+
+/** The least time a token bucket allows `calls` calls in: the burst at once, the rest at the rate. */
+export function bucketMs(calls: number, limit: Limit): number {
+  if (!limit) return 0;
+  return (Math.max(0, calls - limit.burst) / limit.rate) * 1000;
+}
+
+export type RateFloorInput = {
+  /** Calls each region made that AWS let through (throttled ones take no token), by action. */
+  describePerRegion: readonly number[];
+  listPerRegion: readonly number[];
+  revokePerRegion: readonly number[];
+  putEvents: number;
+  limits: { describe: Limit; list: Limit; revoke: Limit; putEvents: Limit };
+  /** One call's latency: the last call answered after the last token. */
+  latencyMs: number;
+};
+
+/**
+ * The least time the rate limits allow for the calls made. Buckets are per account, region and
+ * action, so regions run in parallel; the engine's phases (list, then revoke, then publish) run
+ * one after another, as it checks the safety limits on the whole plan before it changes anything.
+ *
+ * rate floor = max over regions (describe + list bucket time) + max over regions (revoke bucket
+ * time) + PutEvents bucket time + one latency
+ */
+export function rateFloorMs(input: RateFloorInput): number {
+  const { limits } = input;
+  const listing = Math.max(
+    0,
+    ...input.describePerRegion.map(
+      (d, i) => bucketMs(d, limits.describe) + bucketMs(input.listPerRegion[i] ?? 0, limits.list),
+    ),
+  );
+  const revoking = Math.max(0, ...input.revokePerRegion.map((r) => bucketMs(r, limits.revoke)));
+  return listing + revoking + bucketMs(input.putEvents, limits.putEvents) + input.latencyMs;
 }

@@ -3,9 +3,11 @@ import type { SweepCase } from './sweep.ts';
 
 export type BenchPlan = {
   mode: BenchResult['mode'];
-  /** Mean latency the stand-in adds to every call, and how far either side of it a call may land. */
+  /** The flat profile's mean latency for every call, and how far either side of it a call may land. */
   latencyMs: number;
   jitterMs: number;
+  /** The stand-in's rate limits (local/core/throttle.ts); false turns them off. */
+  rateLimit: { rate: number; burst: number } | false;
   sweeps: SweepCase[];
   engineSnapshots: number;
   engineRuns: number;
@@ -20,17 +22,36 @@ export type BenchPlan = {
   cpuProfDir?: string;
 };
 
-const SHARED = { latencyMs: 20, jitterMs: 5, engineSnapshots: 100_000, engineRuns: 3, handlerWarmup: 200 };
+const SHARED = {
+  latencyMs: 20,
+  jitterMs: 5,
+  rateLimit: { rate: 12, burst: 300 },
+  engineSnapshots: 100_000,
+  engineRuns: 3,
+  handlerWarmup: 200,
+} as const;
+
+const flat = (snapshots: number, regions: 1 | 3): SweepCase => ({ snapshots, regions, profile: 'flat' });
+const realistic = (snapshots: number, regions: 1 | 3): SweepCase => ({
+  snapshots,
+  regions,
+  profile: 'realistic',
+});
+
+/** The --huge sweep: a million snapshots in one region, under the realistic profile. */
+export const HUGE_SWEEP = realistic(1_000_000, 1);
 
 /** What `npm run bench` runs, with and without `--quick`. */
 export const PLANS = {
   full: {
     ...SHARED,
     mode: 'full',
-    sweeps: [1_000, 10_000, 100_000].flatMap((snapshots) => [
-      { snapshots, regions: 1 as const },
-      { snapshots, regions: 3 as const },
-    ]),
+    sweeps: [
+      ...[1_000, 10_000, 100_000].flatMap((n) => [flat(n, 1), flat(n, 3)]),
+      realistic(10_000, 1),
+      realistic(100_000, 1),
+      realistic(100_000, 3),
+    ],
     handlerEvents: 1_000,
     coldStartRuns: 10,
     cliHelpRuns: 21,
@@ -39,11 +60,7 @@ export const PLANS = {
   quick: {
     ...SHARED,
     mode: 'quick',
-    sweeps: [
-      { snapshots: 1_000, regions: 1 },
-      { snapshots: 10_000, regions: 1 },
-      { snapshots: 1_000, regions: 3 },
-    ],
+    sweeps: [flat(1_000, 1), flat(10_000, 1), flat(1_000, 3), realistic(10_000, 1)],
     handlerEvents: 1_000,
     coldStartRuns: 10,
     cliHelpRuns: 11,
@@ -54,7 +71,8 @@ export const PLANS = {
     mode: 'smoke',
     latencyMs: 0,
     jitterMs: 0,
-    sweeps: [{ snapshots: 300, regions: 1 }],
+    rateLimit: { rate: 12, burst: 300 },
+    sweeps: [flat(300, 1)],
     engineSnapshots: 2_000,
     engineRuns: 1,
     handlerWarmup: 5,

@@ -1,3 +1,4 @@
+import { DEFAULT_LISTING_CONCURRENCY } from '../functions/policy/schema.ts';
 import { ALLOWED_ACCOUNTS, BUS } from './settings.ts';
 
 /**
@@ -15,6 +16,7 @@ sharing:
   requireEncryption: false
 safety:
   maxRevocationsPerRun: 100000
+  maxListingConcurrency: ${DEFAULT_LISTING_CONCURRENCY}
 events:
   busName: ${BUS}
 `;

@@ -11,6 +11,12 @@ export const CallFiguresSchema = z.object({ actual: count, minimum: count, ratio
 export const SweepResultSchema = z.object({
   snapshots: count,
   regions: z.union([z.literal(1), z.literal(3)]),
+  /** The stand-in's latency profile: flat (20 ± 5 ms a call) or realistic (local/profiles.ts). */
+  profile: z.enum(['flat', 'realistic']),
+  /** Creation-time windows listed (DescribeClusterSnapshots calls without a Marker), over all regions. */
+  partitions: count,
+  /** Calls the stand-in answered with its throttling error. */
+  throttled: count,
   fleet: z.object({
     perRegion: z.array(count),
     unauthorizedGrants: count,
@@ -19,8 +25,13 @@ export const SweepResultSchema = z.object({
   calls: z.object({ byAction: z.record(z.string(), CallFiguresSchema), total: CallFiguresSchema }),
   wall: z.object({
     ms,
+    /** The latency floor with each region's pages listed at the concurrency ceiling (bench/floor.ts). */
     floorMs: ms,
-    /** Null at zero latency, where there is no floor to compare with. */
+    /** What one page after another would need: pages × Describe latency, plus revokes and PutEvents. */
+    sequentialFloorMs: ms,
+    /** The least time the stand-in's rate limits allow for the calls made, plus one latency. */
+    rateFloorMs: ms,
+    /** ms / max(floorMs, rateFloorMs); null where both are zero. */
     ratio: z.number().nonnegative().nullable(),
     inventoryMs: ms,
   }),
@@ -34,8 +45,12 @@ export type SweepResult = z.infer<typeof SweepResultSchema>;
 export const TargetSchema = z.object({
   id: z.enum([
     'calls',
+    'throttled',
+    'quick-wall',
     'sweep-wall',
+    'regions',
     'sweep-rss',
+    'huge',
     'engine',
     'handler',
     'cold-start',
@@ -73,8 +88,13 @@ export const BenchResultSchema = z.object({
     platform: z.string(),
   }),
   settings: z.object({
+    /** The flat profile's mean latency and jitter (the realistic profile's are in local/profiles.ts). */
     latencyMs: ms,
     jitterMs: ms,
+    /** The stand-in's token bucket per account, region and action; null when off. */
+    rateLimit: z.object({ rate: z.number().positive(), burst: count }).nullable(),
+    /** The policy's safety.maxListingConcurrency. */
+    listingCeiling: count,
     concurrency: count,
     publishConcurrency: count,
     unauthorizedShare: z.number(),
@@ -93,7 +113,7 @@ export const BenchResultSchema = z.object({
   functions: z.array(FunctionResultSchema).length(2),
   /** The built command line: how fast it starts, and how much memory a sweep from it takes. */
   cli: CliResultSchema,
-  targets: z.array(TargetSchema).length(9),
+  targets: z.array(TargetSchema).length(13),
 });
 export type BenchResult = z.infer<typeof BenchResultSchema>;
 

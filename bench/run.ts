@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LISTING_CONCURRENCY } from '../functions/policy/schema.ts';
 import { startLocalAws } from '../local/server.ts';
 import { bundle } from './bundle.ts';
 import { measureCli } from './cli.ts';
@@ -11,7 +12,7 @@ import type { BenchPlan } from './plans.ts';
 import type { BenchResult, SweepResult } from './result.ts';
 import { BUS, ENFORCE_CONCURRENCY, PUBLISH_CONCURRENCY, UNAUTHORIZED_SHARE } from './settings.ts';
 import { median } from './stats.ts';
-import { heapGrowth, runSweepCase } from './sweep.ts';
+import { heapGrowth, profileFor, runSweepCase } from './sweep.ts';
 import { evaluateTargets } from './targets.ts';
 
 const FUNCTIONS = { sweep: 'functions/sweep.ts', 'snapshot-event': 'functions/snapshot-event.ts' };
@@ -58,24 +59,28 @@ export async function runBench(
       bundle(FUNCTIONS, join(workdir, 'functions'), { deploy: true }),
     ]);
 
-    // Latency is given as a mean ± jitter; the stand-in takes a base plus up to `jitterMs` more.
+    // Each sweep gets a stand-in of its own, with its latency profile and the plan's rate limits.
+    const sweeps: SweepResult[] = [];
+    const ctx = { script: children['sweep-child'] as string, plan, execArgv, log };
+    for (const c of plan.sweeps) {
+      log(
+        `sweep: ${c.snapshots.toLocaleString('en-US')} snapshots over ${c.regions} region(s), ${c.profile}`,
+      );
+      sweeps.push(await runSweepCase(ctx, c));
+    }
+
+    log(
+      `command line: build, --help × ${plan.cliHelpRuns}, sweep of ${plan.cliSweepSnapshots.toLocaleString('en-US')} snapshots`,
+    );
+    // The command line sweeps a stand-in of its own: the flat profile and the plan's rate limits.
     const local = await startLocalAws({
       port: 0,
-      latencyMs: plan.latencyMs - plan.jitterMs,
-      jitterMs: 2 * plan.jitterMs,
       eventBuses: [BUS],
+      latencyProfile: profileFor({ snapshots: plan.cliSweepSnapshots, regions: 1, profile: 'flat' }, plan),
+      rateLimit: plan.rateLimit,
     });
-    const sweeps: SweepResult[] = [];
-    let cli: BenchResult['cli'] | undefined;
+    let cli: BenchResult['cli'];
     try {
-      const ctx = { local, script: children['sweep-child'] as string, latencyMs: plan.latencyMs, execArgv };
-      for (const c of plan.sweeps) {
-        log(`sweep: ${c.snapshots.toLocaleString('en-US')} snapshots over ${c.regions} region(s)`);
-        sweeps.push(await runSweepCase(ctx, c));
-      }
-      log(
-        `command line: build, --help × ${plan.cliHelpRuns}, sweep of ${plan.cliSweepSnapshots.toLocaleString('en-US')} snapshots`,
-      );
       cli = await measureCli({
         local,
         workdir,
@@ -85,8 +90,6 @@ export async function runBench(
     } finally {
       await local.stop();
     }
-
-    if (!cli) throw new Error('the command line was not measured');
 
     log(`engine: ${plan.engineSnapshots.toLocaleString('en-US')} snapshots × ${plan.engineRuns}`);
     const engine = engineFigures(plan);
@@ -112,6 +115,8 @@ export async function runBench(
       settings: {
         latencyMs: plan.latencyMs,
         jitterMs: plan.jitterMs,
+        rateLimit: plan.rateLimit === false ? null : plan.rateLimit,
+        listingCeiling: DEFAULT_LISTING_CONCURRENCY,
         concurrency: ENFORCE_CONCURRENCY,
         publishConcurrency: PUBLISH_CONCURRENCY,
         unauthorizedShare: UNAUTHORIZED_SHARE,

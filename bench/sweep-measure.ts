@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 import { createClients } from '../functions/aws/clients.ts';
 import { parsePolicy } from '../functions/policy/load.ts';
@@ -14,6 +15,8 @@ export type SweepConfig = z.infer<typeof SweepConfigSchema>;
 const mb = z.number().nonnegative();
 export const SweepMeasureSchema = z.object({
   wallMs: z.number().nonnegative(),
+  /** Creation-time windows listed: DescribeClusterSnapshots calls without a Marker. */
+  windows: z.number().int().nonnegative(),
   /** From the start until the last page was judged. */
   inventoryMs: z.number().nonnegative(),
   /** The sweeping process's CPU time (user + system) during the sweep. */
@@ -50,6 +53,18 @@ export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
   const clients = createClients({ homeRegion: config.homeRegion });
   const timings = new CallTimings();
   for (const region of config.regions) timings.attach(clients.redshift(region));
+  let windows = 0;
+  for (const region of config.regions) {
+    clients.redshift(region).middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Marker?: string };
+        if (context.commandName === 'DescribeClusterSnapshotsCommand' && input.Marker === undefined)
+          windows++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchWindowCounter' },
+    );
+  }
   timings.attach(clients.events);
   timings.attach(clients.sts);
   const rt = runtimeFor(parsePolicy(config.policy, 'bench-policy.yml'), clients);
@@ -57,8 +72,10 @@ export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
   gc();
   const baseline = process.memoryUsage();
   let peakHeap = baseline.heapUsed;
+  // V8's own counter: process.memoryUsage() also reads the RSS from the kernel, which at a
+  // sample per page cost the sweep more CPU than parsing its pages.
   const sample = () => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
   };
   const sampler = setInterval(sample, 25);
   const cpuStart = process.cpuUsage();
@@ -82,6 +99,7 @@ export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
 
   return {
     wallMs,
+    windows,
     inventoryMs: inventoryDone - start,
     cpuMs: (cpu.user + cpu.system) / 1000,
     memory: {

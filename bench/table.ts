@@ -27,16 +27,28 @@ function callRows(r: BenchResult): string[] {
     (a) => !(COUNTED_ACTIONS as readonly string[]).includes(a),
   );
   const actions = [...COUNTED_ACTIONS, ...extra];
-  const header = ['snapshots', 'regions', ...actions.map((a) => SHORT[a] ?? a), 'total', 'ratio'];
+  const header = [
+    'snapshots',
+    'regions',
+    'profile',
+    ...actions.map((a) => SHORT[a] ?? a),
+    'total',
+    'ratio',
+    'windows',
+    'throttled',
+  ];
   const rows = r.sweeps.map((s) => [
     int(s.snapshots),
     String(s.regions),
+    s.profile,
     ...actions.map((a) => {
       const f = s.calls.byAction[a];
       return f ? `${int(f.actual)}/${int(f.minimum)}` : '0/0';
     }),
     `${int(s.calls.total.actual)}/${int(s.calls.total.minimum)}`,
-    fixed(s.calls.total.ratio, 2),
+    fixed(s.calls.total.ratio, 3),
+    int(s.partitions),
+    int(s.throttled),
   ]);
   return grid([header, ...rows]);
 }
@@ -45,9 +57,13 @@ function timeRows(r: BenchResult): string[] {
   const header = [
     'snapshots',
     'regions',
+    'profile',
     'wall s',
-    'floor s',
+    'seq floor s',
+    'rate floor s',
+    'ceiling floor s',
     'ratio',
+    'of seq',
     'listing s',
     'CPU s',
     'page wire ms',
@@ -61,9 +77,13 @@ function timeRows(r: BenchResult): string[] {
     return [
       int(s.snapshots),
       String(s.regions),
+      s.profile,
       seconds(s.wall.ms),
+      seconds(s.wall.sequentialFloorMs),
+      seconds(s.wall.rateFloorMs),
       seconds(s.wall.floorMs),
       s.wall.ratio === null ? '-' : fixed(s.wall.ratio, 2),
+      s.wall.sequentialFloorMs > 0 ? fixed(s.wall.ms / s.wall.sequentialFloorMs, 2) : '-',
       seconds(s.wall.inventoryMs),
       seconds(s.cpuMs),
       page ? fixed(page.wireMs, 1) : '-',
@@ -83,14 +103,21 @@ export function renderTable(r: BenchResult): string {
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${fixed(n, 1)}`;
   const lines = [
     `Bench (${r.mode}): ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}`,
-    `Stand-in latency ${r.settings.latencyMs} ± ${r.settings.jitterMs} ms a call; ` +
-      `${r.settings.unauthorizedShare * 100}% of snapshots carry an unauthorized grant; ` +
+    `Stand-in latency: flat ${r.settings.latencyMs} ± ${r.settings.jitterMs} ms a call; realistic per action ` +
+      '(assumed figures resembling AWS, not measurements: local/profiles.ts)',
+    `Rate limits: ${
+      r.settings.rateLimit
+        ? `${r.settings.rateLimit.rate} a second, bursts of ${r.settings.rateLimit.burst}, per account, region and action (an assumption borrowed from Amazon RDS)`
+        : 'off'
+    }; listing ceiling ${r.settings.listingCeiling} per region`,
+    `${r.settings.unauthorizedShare * 100}% of snapshots carry an unauthorized grant; ` +
       `enforcement concurrency ${r.settings.concurrency}, publish concurrency ${r.settings.publishConcurrency}`,
     '',
     'Sweep: AWS calls made / minimum',
     ...callRows(r),
     '',
-    'Sweep: time and memory (floor = latency × (1 + max pages per region + revokes / 8 + PutEvents / 4))',
+    'Sweep: time and memory (seq floor = one page after another; rate floor = what the buckets allow for the',
+    'calls made; ceiling floor = pages listed at the ceiling; ratio = wall / max(rate, ceiling floor))',
     ...timeRows(r),
     '',
     `Heap growth ${int(g.fromSnapshots)} → ${int(g.toSnapshots)} snapshots (one region): ` +

@@ -44,14 +44,22 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   };
   const service = routed.service;
   const key = `${service?.name ?? signing?.service ?? 'unknown'}.${routed.action}`;
-  deps.calls.increment(key);
+  deps.calls.increment(key, ctx.region);
 
   const arrived = performance.now();
-  const { delayMs, outcome } = deps.faults.decide(key, (name) => paramOf(routed, name), ctx.account);
+  const { delayMs, perKbMs, outcome } = deps.faults.decide(
+    key,
+    (name) => paramOf(routed, name),
+    // Only a request the stand-in understood is counted against a rate limit.
+    service ? { account: ctx.account, region: ctx.region } : undefined,
+    ctx.account,
+  );
+  if (outcome.kind === 'throttle') deps.calls.throttled(key, ctx.region);
   const reply = answer(routed, outcome, ctx, key, req, res);
   // Injected latency is a deadline from arrival, as a real service's latency includes its own
-  // work: the stand-in's time building the answer must not add to it.
-  const wait = arrived + delayMs - performance.now();
+  // work: the stand-in's time building the answer must not add to it. A large answer costs more.
+  const wait = arrived + delayMs + (perKbMs * reply.bytes) / 1024 - performance.now();
+  deps.calls.sent(key, reply.bytes);
   if (wait > 0) {
     // A client that gave up (its socket closed) gets no answer; the call's work is done, as on AWS.
     const gone = new AbortController();
@@ -62,8 +70,12 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
       return;
     }
   }
-  reply();
+  reply.send();
 }
+
+type Reply = { send: () => void; bytes: number };
+
+const empty = (send: () => void): Reply => ({ send, bytes: 0 });
 
 /** Does the call's work now and returns how to send its answer, so the answer can wait for its deadline. */
 function answer(
@@ -73,19 +85,21 @@ function answer(
   key: string,
   req: IncomingMessage,
   res: ServerResponse,
-): () => void {
+): Reply {
   const { requestId } = ctx;
   const service = routed.service;
-  if (outcome.kind === 'reset') return () => req.socket.destroy();
-  if (!service) return () => sendQueryError(res, commonErrors.invalidAction(routed.action), requestId);
+  if (outcome.kind === 'reset') return empty(() => req.socket.destroy());
+  if (!service) return empty(() => sendQueryError(res, commonErrors.invalidAction(routed.action), requestId));
   if (outcome.kind !== 'ok')
-    return () => sendError(res, service, faultError(service.faultCodes, outcome), requestId);
+    return empty(() => sendError(res, service, faultError(service.faultCodes, outcome), requestId));
   try {
     if ('params' in routed) {
       const handler = routed.service.actions[routed.action];
       if (!handler) throw commonErrors.invalidAction(routed.action);
       const xml = queryResponse(routed.service.xmlns, routed.action, handler(ctx, routed.params), requestId);
-      return () => send(res, 200, 'text/xml', xml, requestId);
+      // Encode once: a 100-snapshot page is ~180 KB and byteLength + end(string) would encode twice.
+      const bytes = Buffer.from(xml, 'utf8');
+      return { send: () => send(res, 200, 'text/xml', bytes, requestId), bytes: bytes.length };
     }
     if ('body' in routed) {
       const handler = routed.service.actions[routed.action];
@@ -95,15 +109,15 @@ function answer(
         routed.service.protocol === 'json'
           ? `application/x-amz-json-${routed.service.jsonVersion}`
           : 'application/json';
-      const json = JSON.stringify(handler(ctx, routed.body));
-      return () => send(res, 200, type, json, requestId);
+      const bytes = Buffer.from(JSON.stringify(handler(ctx, routed.body)), 'utf8');
+      return { send: () => send(res, 200, type, bytes, requestId), bytes: bytes.length };
     }
-    return () => {};
+    return empty(() => {});
   } catch (error) {
-    if (error instanceof ServiceError) return () => sendError(res, service, error, requestId);
+    if (error instanceof ServiceError) return empty(() => sendError(res, service, error, requestId));
     console.error(`local aws: ${key} failed`, error);
     const internal = new ServiceError(service.faultCodes.internal, 'An internal error occurred.', 500);
-    return () => sendError(res, service, internal, requestId);
+    return empty(() => sendError(res, service, internal, requestId));
   }
 }
 
@@ -161,7 +175,8 @@ function parseJsonBody(raw: string): Record<string, unknown> {
 }
 
 function faultError(codes: FaultCodes, outcome: Exclude<FaultOutcome, { kind: 'ok' } | { kind: 'reset' }>) {
-  if (outcome.kind === 'throttle') return new ServiceError(codes.throttle, 'Rate exceeded', 400);
+  if (outcome.kind === 'throttle')
+    return new ServiceError(codes.throttle, 'Rate exceeded', codes.throttleStatus ?? 400);
   if (outcome.kind === 'service-error')
     return new ServiceError(outcome.code, outcome.message, outcome.status);
   return outcome.status === 503
@@ -186,9 +201,14 @@ function sendQueryError(res: ServerResponse, error: ServiceError, requestId: str
   send(res, error.status, 'text/xml', xml, requestId);
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, requestId: string) {
-  // Encode once: a 100-snapshot page is ~180 KB and byteLength + end(string) would encode twice.
-  const bytes = Buffer.from(body, 'utf8');
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  requestId: string,
+) {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.writeHead(status, {
     'content-type': contentType,
     'content-length': bytes.length,

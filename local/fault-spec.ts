@@ -29,6 +29,8 @@ export const faultRuleSchema = z.strictObject({
   activeForMs: count.optional(),
   latencyMs: count.optional(),
   jitterMs: count.optional(),
+  /** More latency per KB of the answer (a large page takes longer to build and send). */
+  perKbMs: z.number().min(0).max(1000).optional(),
   throttle: trigger.optional(),
   serverError: trigger.extend({ status: z.union([z.literal(500), z.literal(503)]).optional() }).optional(),
   /** Answer with this service error, e.g. { code: 'AccessDenied', status: 403, rate: 1 }. */
@@ -41,6 +43,21 @@ export const faultRuleSchema = z.strictObject({
     .optional(),
   /** Destroy the socket without answering. */
   reset: z.strictObject({ rate: rate.optional(), next: count.optional() }).optional(),
+});
+
+const rateLimit = z.strictObject({
+  rate: z.number().positive().max(1_000_000),
+  burst: z.number().int().min(1).max(1_000_000),
+});
+
+/** Token buckets per account, region and action (see local/core/throttle.ts). */
+export const rateLimitSpecSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** The limit of every action that has none of its own. */
+  rate: rateLimit.shape.rate.optional(),
+  burst: rateLimit.shape.burst.optional(),
+  /** Per action ('redshift.DescribeClusterSnapshots') or service ('events.*'); null = unlimited. */
+  actions: z.record(z.string().min(1), rateLimit.nullable()).optional(),
 });
 
 export const faultSpecSchema = z.strictObject({
@@ -62,6 +79,8 @@ export const faultSpecSchema = z.strictObject({
   vanishSnapshot: z
     .strictObject({ afterPage: z.number().int().min(1), snapshotIdentifier: z.string().optional() })
     .optional(),
+  /** Replaces the rate limits; every bucket starts full again. */
+  rateLimit: rateLimitSpecSchema.optional(),
   /** Just before each of the next N RevokeSnapshotAccess calls, someone else revokes the same grant. */
   concurrentRevoke: z.strictObject({ next: z.number().int().min(1).optional() }).optional(),
   /**
@@ -80,3 +99,4 @@ export const faultSpecSchema = z.strictObject({
 
 export type FaultRule = z.input<typeof faultRuleSchema>;
 export type FaultSpec = z.input<typeof faultSpecSchema>;
+export type RateLimitSpec = z.input<typeof rateLimitSpecSchema>;

@@ -1,7 +1,9 @@
-import type { FaultRule, FaultSpec } from './fault-spec.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './core/throttle.ts';
+import type { FaultRule, FaultSpec, RateLimitSpec } from './fault-spec.ts';
 import { createRandom, type Random } from './prng.ts';
+import { type LatencyProfile, latencyOf } from './profiles.ts';
 
-export type { FaultRule, FaultSpec } from './fault-spec.ts';
+export type { FaultRule, FaultSpec, RateLimitSpec } from './fault-spec.ts';
 
 export type FaultOutcome =
   | { kind: 'ok' }
@@ -15,7 +17,22 @@ export type ParamLookup = (name: string) => string | undefined;
 
 export interface FaultDecision {
   delayMs: number;
+  /** Latency added per KB of the answer, once its size is known. */
+  perKbMs: number;
   outcome: FaultOutcome;
+}
+
+/** Who is calling where: what a rate limit is counted per (besides the action). */
+export type CallScope = { account: string; region: string };
+
+/** `settings` with `spec` applied: given fields replace, per-action limits are merged in. */
+export function applyRateLimitSpec(settings: RateLimitSettings, spec: RateLimitSpec): RateLimitSettings {
+  const changesLimits = spec.rate !== undefined || spec.burst !== undefined || spec.actions !== undefined;
+  return {
+    enabled: spec.enabled ?? (changesLimits ? true : settings.enabled),
+    default: { rate: spec.rate ?? settings.default.rate, burst: spec.burst ?? settings.default.burst },
+    actions: { ...settings.actions, ...spec.actions },
+  };
 }
 
 interface LiveRule {
@@ -45,15 +62,23 @@ export class FaultControl {
   private vanish: { afterPage: number; pages: number; snapshotIdentifier?: string | undefined } | undefined;
   private revokesLeft = 0;
   private keepAccess: { left: number; account?: string | undefined } = { left: 0 };
+  private readonly limiter: RateLimiter;
 
-  /** `base` is the server-wide setting (from start options); it survives clear(). */
+  /**
+   * `base` are the server-wide rules (start options, a latency profile) and `rateLimits` the
+   * server-wide rate limits; both survive clear().
+   */
   constructor(
     private readonly base: FaultRule | undefined,
     seed = 1,
     private readonly now: () => number = Date.now,
+    private readonly rateLimits: RateLimitSettings = DEFAULT_RATE_LIMITS,
+    /** Per-action latency applied before any rule's; survives clear(). */
+    private readonly profile?: LatencyProfile,
   ) {
     this.seed = seed;
     this.random = createRandom(seed);
+    this.limiter = new RateLimiter(rateLimits);
     this.clear();
   }
 
@@ -73,6 +98,7 @@ export class FaultControl {
       };
     }
     if (spec.vanishSnapshot) this.vanish = { ...spec.vanishSnapshot, pages: 0 };
+    if (spec.rateLimit) this.limiter.configure(applyRateLimitSpec(this.limiter.current, spec.rateLimit));
     if (spec.concurrentRevoke) this.revokesLeft = spec.concurrentRevoke.next ?? 1;
     if (spec.revokeKeepsAccess) {
       this.keepAccess = { left: spec.revokeKeepsAccess.next ?? 1, account: spec.revokeKeepsAccess.account };
@@ -81,6 +107,7 @@ export class FaultControl {
 
   clear(): void {
     this.rules = this.base ? [this.live(this.base)] : [];
+    this.limiter.configure(this.rateLimits);
     this.entryFailures = undefined;
     this.vanish = undefined;
     this.revokesLeft = 0;
@@ -90,11 +117,24 @@ export class FaultControl {
 
   /**
    * What to do with one incoming call to `action` ('service.Action'); `param` reads its request,
-   * `account` is who makes it.
+   * `account` is who makes it (for rules limited to one account). With a `scope`, the call first
+   * takes a token from its rate limit, and is throttled without one.
    */
-  decide(action: string, param: ParamLookup = () => undefined, account?: string): FaultDecision {
+  decide(
+    action: string,
+    param: ParamLookup = () => undefined,
+    scope?: CallScope,
+    account: string | undefined = scope?.account,
+  ): FaultDecision {
     let delayMs = 0;
-    let outcome = OK;
+    let perKbMs = 0;
+    if (this.profile) {
+      const l = latencyOf(this.profile, action);
+      delayMs += l.meanMs - l.jitterMs + this.random.next() * 2 * l.jitterMs;
+      perKbMs += l.perKbMs ?? 0;
+    }
+    let outcome: FaultOutcome =
+      scope && !this.limiter.take(scope.account, scope.region, action) ? { kind: 'throttle' } : OK;
     const now = this.now();
     for (const live of this.rules) {
       const { rule } = live;
@@ -102,10 +142,11 @@ export class FaultControl {
       if (!paramsMatch(rule.params, param)) continue;
       if (rule.account !== undefined && rule.account !== account) continue;
       delayMs += (rule.latencyMs ?? 0) + (rule.jitterMs ? this.random.next() * rule.jitterMs : 0);
+      perKbMs += rule.perKbMs ?? 0;
       if (outcome !== OK) continue;
       outcome = this.fire(live);
     }
-    return { delayMs, outcome };
+    return { delayMs, perKbMs, outcome };
   }
 
   /** ErrorCode for the next valid PutEvents entry, or undefined to let it through. */
@@ -162,6 +203,8 @@ export class FaultControl {
         this.keepAccess.left > 0
           ? { next: this.keepAccess.left, account: this.keepAccess.account }
           : undefined,
+      rateLimit: this.limiter.describe(),
+      latencyProfile: this.profile?.name,
     };
   }
 

@@ -40,6 +40,7 @@ export interface SeededFleet {
 
 export interface InspectDeps {
   calls(): Record<string, number>;
+  throttled(): Record<string, number>;
   resetCalls(): void;
   reset(): void;
   events(filter: { bus?: string; account?: string; region?: string }): ReceivedEvent[];
@@ -60,6 +61,8 @@ export async function inspect(deps: InspectDeps, req: IncomingMessage, res: Serv
         return json(res, 200, deps.state());
       case 'GET /_local/calls':
         return json(res, 200, deps.calls());
+      case 'GET /_local/throttled':
+        return json(res, 200, deps.throttled());
       case 'DELETE /_local/calls':
         deps.resetCalls();
         return json(res, 200, { ok: true });

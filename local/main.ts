@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EventsSchema } from '../functions/policy/schema.ts';
+import { PROFILES } from './profiles.ts';
 import { type LocalAwsOptions, startLocalAws } from './server.ts';
 
 const USAGE = `Usage: npm run local -- [options]
@@ -14,6 +15,12 @@ const USAGE = `Usage: npm run local -- [options]
   --throttle-rate <0..1>  Fraction of calls answered with a throttling error.
   --error-rate <0..1>     Fraction of calls answered with HTTP 500/503.
   --fault-seed <n>        Seed for random fault decisions. Default 1.
+  --profile <name>        Per-action latency: flat (20 ± 5 ms) or realistic (assumed
+                          figures resembling AWS, see local/profiles.ts). Default none.
+  --rate-limit <n|off>    Requests a second each account, region and action may make
+                          (a token bucket; throttled beyond it). Default 12, an
+                          assumption borrowed from Amazon RDS's documented limits.
+  --burst <n>             Tokens a full bucket holds. Default 300.
   --accounts <list>       Access key to account map: AKID=123456789012,AKID2=210987654321
   --event-bus <name>      An event bus that exists everywhere (repeatable), besides
                           default and snapshot-compliance, which always exist.
@@ -57,6 +64,9 @@ const flagsSchema = z.strictObject({
   'throttle-rate': rate.optional(),
   'error-rate': rate.optional(),
   'fault-seed': z.coerce.number().int().optional(),
+  profile: z.enum(Object.keys(PROFILES) as [keyof typeof PROFILES]).optional(),
+  'rate-limit': z.union([z.literal('off'), z.coerce.number().positive().max(1_000_000)]).optional(),
+  burst: integer(1, 1_000_000).optional(),
   accounts: z
     .string()
     .optional()
@@ -107,6 +117,9 @@ function readFlags(): z.output<typeof flagsSchema> {
         'throttle-rate': { type: 'string' },
         'error-rate': { type: 'string' },
         'fault-seed': { type: 'string' },
+        profile: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        burst: { type: 'string' },
         accounts: { type: 'string' },
         'event-bus': { type: 'string', multiple: true },
         'reject-unknown-bus': { type: 'boolean' },
@@ -170,6 +183,14 @@ const options: LocalAwsOptions = {
   ...(flags['throttle-rate'] === undefined ? {} : { throttleRate: flags['throttle-rate'] }),
   ...(flags['error-rate'] === undefined ? {} : { errorRate: flags['error-rate'] }),
   ...(flags['fault-seed'] === undefined ? {} : { faultSeed: flags['fault-seed'] }),
+  ...(flags.profile === undefined ? {} : { latencyProfile: PROFILES[flags.profile] }),
+  rateLimit:
+    flags['rate-limit'] === 'off'
+      ? false
+      : {
+          ...(flags['rate-limit'] === undefined ? {} : { rate: flags['rate-limit'] }),
+          ...(flags.burst === undefined ? {} : { burst: flags.burst }),
+        },
 };
 
 const aws = await startLocalAws(options).catch((error: NodeJS.ErrnoException) =>
@@ -234,6 +255,10 @@ const orgLines = org
 const services = org
   ? 'Redshift, Redshift Serverless, EventBridge, STS, Security Hub\nand Organizations'
   : 'Redshift, Redshift Serverless, EventBridge, STS and Security Hub';
+const rateLimits =
+  options.rateLimit === false
+    ? 'Rate limits: off'
+    : `Rate limits: ${flags['rate-limit'] ?? 12} requests a second, bursts of ${flags.burst ?? 300},\n  per account, region and action`;
 // Every line fits 80 columns; the two export lines are the README's, word for word.
 console.log(`Local AWS stand-in on ${aws.endpoint}
 It answers ${services}.
@@ -244,5 +269,6 @@ Point the AWS SDK at it (any credentials do):
 
 ${state}
 Event buses: default, ${options.eventBuses?.join(', ')}
+${rateLimits}
 Inspect: ${aws.endpoint}/_local/events (and /_local/calls, /_local/state)${orgLines}
 Stop: Ctrl+C, or kill ${process.pid} (pid of this server)`);

@@ -2,16 +2,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CallCounter } from './core/calls.ts';
 import type { ServiceDefinition } from './core/service.ts';
+import { DEFAULT_RATE_LIMITS } from './core/throttle.ts';
 import { dispatch } from './dispatch.ts';
 import { eventsService, type UnknownBusMode } from './events/service.ts';
 import { EventStore, type ReceivedEvent } from './events/store.ts';
-import type { FaultRule } from './fault-spec.ts';
-import { FaultControl } from './faults.ts';
+import type { FaultRule, RateLimitSpec } from './fault-spec.ts';
+import { applyRateLimitSpec, FaultControl } from './faults.ts';
 import { applyFleet, type FleetPlan, type FleetStats, fleetStats, generateFleet } from './fleet.ts';
 import { DEMO, demoPlans } from './fleet-demo.ts';
 import { inspect, type SeededFleet, type SeedRequest } from './inspect.ts';
 import { organizationsService } from './organizations/service.ts';
 import { type OrganizationOptions, OrganizationState } from './organizations/state.ts';
+import type { LatencyProfile } from './profiles.ts';
 import type { SortCache } from './redshift/describe.ts';
 import { redshiftService } from './redshift/service.ts';
 import { RedshiftStore } from './redshift/store.ts';
@@ -23,7 +25,7 @@ import { ServerlessStore } from './serverless/store.ts';
 import { stsService } from './sts/service.ts';
 
 export type { ReceivedEvent } from './events/store.ts';
-export type { FaultRule, FaultSpec } from './fault-spec.ts';
+export type { FaultRule, FaultSpec, RateLimitSpec } from './fault-spec.ts';
 export type { FaultControl } from './faults.ts';
 export type { SeededFleet, SeedRequest } from './inspect.ts';
 export type { AssumedSession, OrganizationOptions, OrganizationState } from './organizations/state.ts';
@@ -41,6 +43,13 @@ export interface LocalAwsOptions {
   throttleRate?: number;
   /** Fraction of calls answered with HTTP 500 or 503. */
   errorRate?: number;
+  /** Per-action latency (local/profiles.ts), added to `latencyMs`; like it, it survives reset(). */
+  latencyProfile?: LatencyProfile;
+  /**
+   * AWS's rate limits as token buckets per account, region and action: 12 requests a second with
+   * bursts of 300 unless given (local/core/throttle.ts says why). `false` turns them off.
+   */
+  rateLimit?: false | RateLimitSpec;
   /** Seed for every random fault decision. Default 1. */
   faultSeed?: number;
   /** Access key id -> account id. Unknown keys act as 123456789012. */
@@ -65,6 +74,12 @@ export interface LocalAws {
   stop(): Promise<void>;
   /** Requests per 'service.Action', e.g. 'redshift.DescribeClusterSnapshots', faulted ones included. */
   calls(): Record<string, number>;
+  /** Of those, the ones answered with the service's throttling error (rate limit or fault). */
+  throttled(): Record<string, number>;
+  /** Bytes of the answers sent, per 'service.Action'. */
+  bytes(): Record<string, number>;
+  /** Calls and throttled calls per 'region service.Action'. */
+  regionalCalls(): { calls: Record<string, number>; throttled: Record<string, number> };
   resetCalls(): void;
   /** Forget all state, counters and faults set after start. */
   reset(): void;
@@ -87,7 +102,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const serverless = new ServerlessStore();
   const securityHub = new SecurityHubStore();
   const eventStore = new EventStore({ ambientBuses: options.eventBuses ?? [] });
-  const faults = new FaultControl(baseRule(options), options.faultSeed ?? 1);
+  const rateLimits =
+    options.rateLimit === false
+      ? { ...DEFAULT_RATE_LIMITS, enabled: false }
+      : applyRateLimitSpec(DEFAULT_RATE_LIMITS, options.rateLimit ?? {});
+  const faults = new FaultControl(
+    baseRule(options),
+    options.faultSeed ?? 1,
+    Date.now,
+    rateLimits,
+    options.latencyProfile,
+  );
   const calls = new CallCounter();
   const sortCache: SortCache = new Map();
   // Mutable: AssumeRole adds the keys it issues, each acting as its member account.
@@ -146,6 +171,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           ? inspect(
               {
                 calls: () => calls.snapshot(),
+                throttled: () => calls.throttleSnapshot(),
                 resetCalls: () => calls.reset(),
                 reset,
                 events: (filter) => eventStore.events(filter),
@@ -182,6 +208,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         server.closeAllConnections();
       }),
     calls: () => calls.snapshot(),
+    throttled: () => calls.throttleSnapshot(),
+    bytes: () => calls.byteSnapshot(),
+    regionalCalls: () => calls.regionalSnapshot(),
     resetCalls: () => calls.reset(),
     reset,
     events: (busName) => eventStore.events({ bus: busName }),

@@ -1,6 +1,6 @@
 import type { FindingsPort, InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
 import { errorText } from '../errors.ts';
-import type { Policy } from '../policy/schema.ts';
+import { DEFAULT_LISTING_CONCURRENCY, type Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
 import { putEventsBatch } from './event-bus.ts';
 import {
@@ -11,6 +11,7 @@ import {
   revokeGrant,
 } from './grants.ts';
 import { listSnapshots } from './inventory.ts';
+import { type Pacing, pacingFor } from './pace.ts';
 import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
 
 /**
@@ -59,16 +60,33 @@ async function* bothSnapshotKinds(
 
 /**
  * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
- * whose Serverless snapshots get their tags read.
+ * whose Serverless snapshots get their tags read. Each kind is listed in creation-time windows
+ * as wide as its pacer allows (functions/aws/pace.ts), never wider than `listingCeiling` (the
+ * policy's `safety.maxListingConcurrency`).
  *
  * @example
  * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
  */
-export function inventoryPort(clients: AwsClients, tags: TagOptions): InventoryPort {
+export function inventoryPort(
+  clients: AwsClients,
+  tags: TagOptions,
+  listingCeiling: number = DEFAULT_LISTING_CONCURRENCY,
+): InventoryPort {
+  return pacedInventory(clients, pacingFor(clients, listingCeiling), tags);
+}
+
+function pacedInventory(clients: AwsClients, pacing: Pacing, tags: TagOptions): InventoryPort {
+  const width = (region: string, command: string) => () => pacing.pacer(region, command).allowed();
   return (region) =>
     bothSnapshotKinds([
-      () => listSnapshots(clients.redshift(region), region),
-      () => listServerlessSnapshots(clients.serverless(region), region, tags),
+      () =>
+        listSnapshots(pacing.attach(clients.redshift(region), region), region, {
+          concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
+        }),
+      () =>
+        listServerlessSnapshots(pacing.attach(clients.serverless(region), region), region, tags, {
+          concurrency: width(region, 'ListSnapshotsCommand'),
+        }),
     ]);
 }
 
@@ -94,25 +112,28 @@ function lazySecurityHub(clients: AwsClients): FindingsPort {
  * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
  */
 export function awsPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
+  // Every Redshift and Serverless attempt is paced per region and action (functions/aws/pace.ts),
+  // inside the SDK's retry loop and so inside the run's call limits (clients.ts `bounded`).
+  const pacing = pacingFor(clients, policy.safety.maxListingConcurrency);
+  const redshift = (region: string) => pacing.attach(clients.redshift(region), region);
+  const serverless = (region: string) => pacing.attach(clients.serverless(region), region);
   // A Serverless grant may come from the snapshot's resource policy, which Redshift's answer to a
   // revoke does not show: one GetSnapshot reads it back.
   const grantsIn =
     (region: string): ReadGrants =>
     (arn) =>
-      serverlessGrants(clients.serverless(region), arn);
+      serverlessGrants(serverless(region), arn);
   return {
-    inventory: inventoryPort(clients, tagOptions(policy, account)),
+    inventory: pacedInventory(clients, pacing, tagOptions(policy, account)),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
     revoke: (action) =>
-      revokeGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
+      revokeGrant(redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
     restore: (action) =>
-      lasting(() =>
-        restoreGrant(clients.redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),
-      ),
+      lasting(() => restoreGrant(redshift(action.snapshot.region), action, grantsIn(action.snapshot.region))),
     delete: (action) =>
       action.snapshot.kind === 'serverless'
-        ? deleteServerlessSnapshot(clients.serverless(action.snapshot.region), action)
-        : deleteClusterSnapshot(clients.redshift(action.snapshot.region), action),
+        ? deleteServerlessSnapshot(serverless(action.snapshot.region), action)
+        : deleteClusterSnapshot(redshift(action.snapshot.region), action),
     publish: (events) => putEventsBatch(clients.events, events, policy.events),
     findings: policy.events.securityHub ? lazySecurityHub(clients) : undefined,
   };

@@ -10,12 +10,22 @@ import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
 import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { describeIssue } from '../input/issues.ts';
-import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
+import { DEFAULT_LISTING_CONCURRENCY, SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { tagMap } from '../policy/tags.ts';
 
-import { describeAllPages } from './pages.ts';
+import { clusterSnapshotSource, PAGE_SIZE } from './describe-page.ts';
+import { listPartitioned, type PartitionedListingOptions } from './partition.ts';
 
-export { PAGE_SIZE } from './pages.ts';
+export { DEFAULT_LISTING_CONCURRENCY } from '../policy/schema.ts';
+export { PAGE_SIZE } from './describe-page.ts';
+
+/**
+ * How wide a region's listing may go (the adaptive limit, read before each new window), and,
+ * for tests, when a range is long enough to split.
+ */
+export type ListingOptions = Pick<PartitionedListingOptions, 'nowMs' | 'tailPages' | 'splitPages'> & {
+  concurrency?: () => number;
+};
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -77,15 +87,23 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
 }
 
 /**
- * Every snapshot the caller can see in `region`, one page (≤ 100) at a time, so a sweep's memory
- * does not grow with the fleet. Manual and automated snapshots alike; snapshots other accounts
- * shared with the caller come with their own `OwnerAccount` and are for the caller to skip.
+ * Every snapshot the caller can see in `region`, a page (≤ 100) at a time as pages arrive, so a
+ * sweep's memory does not grow with the fleet. A large region is listed in creation-time windows
+ * concurrently (functions/aws/partition.ts); a small one with exactly the calls of a plain
+ * listing. Manual and automated snapshots alike; snapshots other accounts shared with the caller
+ * come with their own `OwnerAccount` and are for the caller to skip.
  */
 export async function* listSnapshots(
   client: RedshiftClient,
   region: string,
+  options: ListingOptions = {},
 ): AsyncGenerator<InventoryItem[]> {
-  for await (const snapshots of describeAllPages(client)) {
+  const listing = listPartitioned(clusterSnapshotSource(client), {
+    ...options,
+    pageSize: PAGE_SIZE,
+    concurrency: options.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
+  });
+  for await (const snapshots of listing) {
     yield snapshots.map((raw) => {
       try {
         return { snapshot: toSnapshot(raw, region) };

@@ -1,7 +1,6 @@
 import {
   GetSnapshotCommand,
   ListTagsForResourceCommand,
-  paginateListSnapshots,
   type RedshiftServerlessClient,
   type Snapshot as ServerlessSdkSnapshot,
 } from '@aws-sdk/client-redshift-serverless';
@@ -12,10 +11,11 @@ import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError, errorText } from '../errors.ts';
 import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
-import { validateSnapshot } from './inventory.ts';
+import { DEFAULT_LISTING_CONCURRENCY, type ListingOptions, validateSnapshot } from './inventory.ts';
+import { listPartitioned } from './partition.ts';
+import { SERVERLESS_PAGE_SIZE, serverlessSnapshotSource } from './serverless-pages.ts';
 
-/** ListSnapshots' largest page (maxResults 1-100): the fewest calls for a fleet. */
-export const SERVERLESS_PAGE_SIZE = 100;
+export { SERVERLESS_PAGE_SIZE } from './serverless-pages.ts';
 
 /** ListTagsForResource calls in flight at once, when the policy needs tags at all. */
 const TAG_CONCURRENCY = 8;
@@ -128,9 +128,10 @@ function tagFailure(raw: ServerlessSdkSnapshot, error: unknown): AwsResponseErro
 }
 
 /**
- * Every Redshift Serverless snapshot the caller can see in `region`, one page (≤ 100) at a time,
- * in the same model and item shape as `listSnapshots`. Snapshots other accounts shared with the
- * caller come with their own owner and are for the caller to skip.
+ * Every Redshift Serverless snapshot the caller can see in `region`, a page (≤ 100) at a time,
+ * in the same model and item shape as `listSnapshots`, and like it in creation-time windows when
+ * the region is large. Snapshots other accounts shared with the caller come with their own owner
+ * and are for the caller to skip.
  *
  * @example
  * for await (const items of listServerlessSnapshots(client, 'us-east-1')) console.log(items.length);
@@ -139,11 +140,15 @@ export async function* listServerlessSnapshots(
   client: RedshiftServerlessClient,
   region: string,
   options: TagOptions = {},
+  listing: ListingOptions = {},
 ): AsyncGenerator<InventoryItem[]> {
-  for await (const page of paginateListSnapshots({ client, pageSize: SERVERLESS_PAGE_SIZE }, {})) {
-    const items = await mapPool(page.snapshots ?? [], TAG_CONCURRENCY, (raw) =>
-      toItem(client, raw, region, options),
-    );
+  const pages = listPartitioned(serverlessSnapshotSource(client), {
+    ...listing,
+    pageSize: SERVERLESS_PAGE_SIZE,
+    concurrency: listing.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
+  });
+  for await (const snapshots of pages) {
+    const items = await mapPool(snapshots, TAG_CONCURRENCY, (raw) => toItem(client, raw, region, options));
     yield items.filter((item) => item !== undefined);
   }
 }

@@ -55,6 +55,7 @@ function withBudget(loaded: LoadedPolicy, budget: Budget): LoadedPolicy {
       safety: {
         maxRevocationsPerRun: Math.min(safety.maxRevocationsPerRun, budget.revocations),
         maxDeletionsPerRun: Math.min(safety.maxDeletionsPerRun, budget.deletions),
+        maxListingConcurrency: safety.maxListingConcurrency,
       },
     },
   };

@@ -211,9 +211,21 @@ export const ExemptionSchema = z
     error: 'must name a snapshot glob or tags',
   });
 
+/** Listing calls a sweep keeps in flight per region, at most, whatever it learns of AWS's limits. */
+export const DEFAULT_LISTING_CONCURRENCY = 8;
+
 export const SafetySchema = z.strictObject({
   maxRevocationsPerRun: z.number().int().min(0).max(100_000).default(50),
   maxDeletionsPerRun: z.number().int().min(0).max(10_000).default(5),
+  maxListingConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(DEFAULT_LISTING_CONCURRENCY)
+    .describe(
+      'Listing calls (DescribeClusterSnapshots, ListSnapshots) in flight at once per region: the ceiling of the concurrency a sweep adapts to throttling and latency.',
+    ),
 });
 
 export const EventsSchema = z.strictObject({
@@ -318,7 +330,11 @@ export const PolicySchema = z.strictObject({
     .max(MAX_LIST)
     .default([])
     .describe('Snapshots the policy leaves alone until a date, each with a reason.'),
-  safety: SafetySchema.default({ maxRevocationsPerRun: 50, maxDeletionsPerRun: 5 }),
+  safety: SafetySchema.default({
+    maxRevocationsPerRun: 50,
+    maxDeletionsPerRun: 5,
+    maxListingConcurrency: DEFAULT_LISTING_CONCURRENCY,
+  }),
   events: EventsSchema.default({
     busName: 'snapshot-compliance',
     source: 'redshift-snapshot-guard',

@@ -11,6 +11,8 @@ export interface CallContext {
 /** Error codes a service uses when the fault injector fails a call on its behalf. */
 export interface FaultCodes {
   throttle: string;
+  /** The HTTP status of `throttle` as the SDK models it: 400 unless the service says otherwise. */
+  throttleStatus?: 400 | 429;
   internal: string;
   unavailable: string;
 }

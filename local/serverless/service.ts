@@ -29,7 +29,10 @@ export function serverlessService(env: ServerlessEnv): JsonService {
     jsonVersion: '1.1',
     targetPrefix: 'RedshiftServerless',
     faultCodes: {
+      // The SDK's model gives Redshift Serverless' ThrottlingException HTTP 429 (Redshift's and
+      // EventBridge's throttling errors are 400).
       throttle: 'ThrottlingException',
+      throttleStatus: 429,
       internal: 'InternalServerException',
       unavailable: 'ServiceUnavailableException',
     },
@@ -162,9 +165,12 @@ function int(body: Record<string, unknown>, field: string): number | undefined {
   return value;
 }
 
-/** ListSnapshots' startTime and endTime go as epoch seconds (the protocol's default format). */
+/**
+ * ListSnapshots' startTime and endTime go as epoch seconds with a fraction (the protocol's default
+ * format); rounded to whole milliseconds, as 1234567890.123 * 1000 is not exactly 1234567890123.
+ */
 function epochMs(value: unknown): number | undefined {
-  return typeof value === 'number' ? value * 1000 : undefined;
+  return typeof value === 'number' ? Math.round(value * 1000) : undefined;
 }
 
 function tags(value: unknown): TagRecord[] {

@@ -10,7 +10,7 @@ describe('npm run bench, on a tiny fleet', () => {
     const result = BenchResultSchema.parse(JSON.parse(resultJson(await runBench(PLANS.smoke))));
 
     const [sweep] = result.sweeps;
-    expect(sweep).toMatchObject({ snapshots: 300, regions: 1 });
+    expect(sweep).toMatchObject({ snapshots: 300, regions: 1, profile: 'flat', partitions: 1, throttled: 0 });
     expect(sweep?.fleet.unauthorizedGrants).toBeGreaterThan(0);
     for (const action of [
       'DescribeClusterSnapshots',
@@ -25,8 +25,8 @@ describe('npm run bench, on a tiny fleet', () => {
     }
     expect(sweep?.calls.total.ratio).toBe(1);
     expect(sweep?.report).toMatchObject({ compliant: true, failures: 0, inventoryErrors: 0 });
-    // Without latency there is no floor to compare the wall time with.
-    expect(sweep?.wall).toMatchObject({ floorMs: 0, ratio: null });
+    // Without latency, and within the rate limits' burst, there is no floor to compare the wall time with.
+    expect(sweep?.wall).toMatchObject({ floorMs: 0, sequentialFloorMs: 0, rateFloorMs: 0, ratio: null });
     expect(sweep?.memory.peakRssMb).toBeGreaterThan(0);
 
     expect(result.engine.perSecond).toBeGreaterThan(0);
@@ -48,8 +48,12 @@ describe('npm run bench, on a tiny fleet', () => {
     expect(result.cli.sweep.peakRssMb).toBeGreaterThan(0);
     expect(result.targets.map((t) => t.id)).toEqual([
       'calls',
+      'throttled',
+      'quick-wall',
       'sweep-wall',
+      'regions',
       'sweep-rss',
+      'huge',
       'engine',
       'handler',
       'cold-start',
@@ -57,6 +61,7 @@ describe('npm run bench, on a tiny fleet', () => {
       'cli-help',
       'cli-rss',
     ]);
+    expect(result.targets.find((t) => t.id === 'throttled')?.status).toBe('met');
     expect(result.targets.find((t) => t.id === 'calls')?.status).toBe('met');
     // A smoke fleet is too small to settle the command line's memory target.
     expect(result.targets.find((t) => t.id === 'cli-rss')?.status).toBe('not measured');

@@ -342,7 +342,9 @@ describe('sweep under faults', () => {
 
     // Assess: nothing changed after time ran out; what was found is reported as not done
     expect(first.truncated).toBe(true);
-    expect(first.totals.snapshots).toBe(200);
+    // Two pages read; the snapshots of a page's last second wait for the next page to be judged.
+    expect(first.totals.snapshots).toBeGreaterThanOrEqual(198);
+    expect(first.totals.snapshots).toBeLessThanOrEqual(200);
     expect(revokesInFirst).toBe(0);
     expect(first.totals.revocations).toEqual({ skipped: expect.any(Number) });
     const violations = busEvents(local).filter(

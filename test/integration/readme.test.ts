@@ -241,6 +241,12 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   'npx snapshot-guard report --html report.html --from sweep.json': 'test/integration/report-browser.test.ts',
   'npx snapshot-guard report --html report.html --policy policies/default.yml':
     'test/integration/report-live.test.ts',
+  // The stand-in's rate limits and latency profiles.
+  'npm run local -- --rate-limit 5 --burst 50 --profile realistic': 'test/local/stop.test.ts (rate limits)',
+  'npm run local -- --rate-limit off': 'test/local/stop.test.ts (rate limits)',
+  'curl -X POST localhost:4566/_local/faults -d \'{"rateLimit": {"rate": 2, "burst": 20, "actions": {"events.PutEvents": null}}}\'':
+    'test/local/rate-limits.test.ts (the same body, posted)',
+  'curl localhost:4566/_local/throttled': 'test/local/rate-limits.test.ts (/_local/throttled)',
 };
 
 /** Commands that need an AWS account: shown for deploying, not run by any test. */

@@ -72,9 +72,15 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-/** Starts the README's command on `port` and resolves with the server's pid from its banner. */
-function start(port: number): Promise<{ npm: ChildProcess; serverPid: number; output: () => string }> {
-  const npm = spawn('npm', ['run', 'local', '--', '--seed', 'demo', '--port', String(port)], {
+/**
+ * Starts the README's command (or `npm run local` with `flags`) on `port` and resolves with the
+ * server's pid from its banner.
+ */
+function start(
+  port: number,
+  flags: string[] = ['--seed', 'demo'],
+): Promise<{ npm: ChildProcess; serverPid: number; output: () => string }> {
+  const npm = spawn('npm', ['run', 'local', '--', ...flags, '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,4 +122,27 @@ describe('npm run local', () => {
       expect(output()).toContain(`Stopped (${signal}); http://127.0.0.1:${port} is free.`);
     },
   );
+});
+
+describe('npm run local with rate limits', () => {
+  it.each([
+    [
+      ['--rate-limit', '5', '--burst', '50', '--profile', 'realistic'],
+      'Rate limits: 5 requests a second, bursts of 50,',
+    ],
+    [['--rate-limit', 'off'], 'Rate limits: off'],
+  ])('starts with %j and says so in its banner', async (flags, said) => {
+    // Prepare
+    const port = await freePort();
+    const { npm, output } = await start(port, flags);
+
+    // Act
+    const exited = new Promise((resolve) => npm.once('exit', resolve));
+    npm.kill('SIGTERM');
+    await exited;
+
+    // Assess
+    expect(output()).toContain(said);
+    expect(await portIsFree(port)).toBe(true);
+  });
 });

@@ -118,7 +118,7 @@ retention:
 
   it('lists the known keys when no key is close to an unknown one', () => {
     expect(issuesOf('version: 1\nsafety: { limit: 3 }\n')).toEqual([
-      '2:11 safety: unknown key "limit" (expected one of maxRevocationsPerRun, maxDeletionsPerRun)',
+      '2:11 safety: unknown key "limit" (expected one of maxRevocationsPerRun, maxDeletionsPerRun, maxListingConcurrency)',
     ]);
   });
 

@@ -47,7 +47,11 @@ describe('parsePolicy', () => {
     expect(policy.sharing.requireEncryption).toBe(true);
     expect(policy.retention.manual.onViolation).toBe('report');
     expect(policy.exemptions[0]?.covers).toEqual(['retention']);
-    expect(policy.safety).toEqual({ maxRevocationsPerRun: 50, maxDeletionsPerRun: 5 });
+    expect(policy.safety).toEqual({
+      maxRevocationsPerRun: 50,
+      maxDeletionsPerRun: 5,
+      maxListingConcurrency: 8,
+    });
   });
 
   it('hashes the raw bytes, whether given text or bytes', () => {

@@ -1,0 +1,284 @@
+/**
+ * Adaptive pacing of AWS calls. AWS throttles each account, region and action with a token
+ * bucket whose size and refill rate it does not publish for Redshift. The sweep therefore learns
+ * them: every attempt of an action in a region passes one `Pacer`, which lets at most `limit`
+ * attempts be in flight and, once a throttle has been seen, at most `rate` attempts a second.
+ * A throttle halves both; each answer that is not throttled raises them again, slowly, so the
+ * sweep settles just under the service's rate with few throttled calls. Rising latency holds
+ * the limit where it is. Attempts are paced below the SDK's retry loop, so retries are too.
+ */
+
+/** The limit's ceiling when nothing else bounds it: listing calls use the policy's ceiling instead. */
+const UNBOUNDED = Number.POSITIVE_INFINITY;
+/**
+ * The rate never drops below one attempt in flight at a time (1 / the average latency), nor
+ * below this: paced, a sweep is never slower than one that lists page after page.
+ */
+const MIN_RATE = 0.5;
+/** A learnt rate is forgotten after this long without a throttle (a warm Lambda's next sweep starts afresh). */
+const FORGET_MS = 60_000;
+/** How fast a learnt rate is raised again, per second without a throttle: a fraction of itself. */
+const RATE_GROWTH = 0.03;
+/** Latency this many times the fastest seen means the service is struggling: stop adding calls. */
+const SLOW = 2;
+
+export type Clock = { now: () => number; sleep: (ms: number) => Promise<void> };
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export type AttemptOutcome = 'ok' | 'throttled' | 'failed';
+
+/**
+ * One action in one region.
+ *
+ * @example
+ * const pacer = new Pacer({ ceiling: 8 });
+ * const started = await pacer.acquire();
+ * pacer.release(started, 'ok');
+ */
+export class Pacer {
+  private limit: number;
+  private inFlight = 0;
+  private rate = Number.POSITIVE_INFINITY;
+  private tokens = 1;
+  private tokensAt = 0;
+  private lastCut = Number.NEGATIVE_INFINITY;
+  private raisedAt = 0;
+  private fastestMs = Number.POSITIVE_INFINITY;
+  private averageMs = 0;
+  private readonly started: number[] = [];
+  private readonly queue: ((startedAt: number) => void)[] = [];
+  private pumping = false;
+  private readonly clock: Clock;
+  ceiling: number;
+  /** Attempts answered with throttling, for reports and tests. */
+  throttles = 0;
+
+  constructor(options: { ceiling?: number; clock?: Clock } = {}) {
+    this.ceiling = options.ceiling ?? UNBOUNDED;
+    this.limit = this.ceiling;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Attempts the caller may usefully keep in flight now (the partitioned listing's width). */
+  allowed(): number {
+    return Math.max(1, Math.floor(Math.min(this.limit, this.ceiling)));
+  }
+
+  /** Requests a second currently allowed; Infinity until the first throttle. */
+  currentRate(): number {
+    return this.rate;
+  }
+
+  /** Waits for a slot (and, once throttled, a rate token); resolves with the attempt's start time. */
+  acquire(): Promise<number> {
+    if (this.queue.length === 0 && this.admit()) return Promise.resolve(this.start());
+    return new Promise<number>((resolve) => {
+      this.queue.push(resolve);
+      void this.pump();
+    });
+  }
+
+  release(startedAt: number, outcome: AttemptOutcome): void {
+    this.inFlight--;
+    const now = this.clock.now();
+    const latency = now - startedAt;
+    if (outcome === 'throttled') {
+      this.throttles++;
+      // One cut per round of attempts: those sent before the last cut were sent too fast already.
+      if (startedAt >= this.lastCut) this.cut(now);
+    } else if (outcome === 'ok') {
+      this.fastestMs = Math.min(this.fastestMs, latency);
+      this.averageMs = this.averageMs === 0 ? latency : 0.8 * this.averageMs + 0.2 * latency;
+      this.raise(now);
+    }
+    void this.pump();
+  }
+
+  private cut(now: number): void {
+    const sentLastSecond = this.started.filter((t) => t > now - 1000).length;
+    const sequential = this.averageMs > 0 ? 1000 / this.averageMs : MIN_RATE;
+    this.rate = Math.max(MIN_RATE, sequential, Math.min(this.rate, Math.max(sentLastSecond, 1)) / 2);
+    this.limit = Math.max(1, Math.min(this.limit, this.inFlight + 1) / 2);
+    this.tokens = 0;
+    this.tokensAt = now;
+    this.lastCut = now;
+    this.raisedAt = now;
+  }
+
+  private raise(now: number): void {
+    if (this.averageMs > SLOW * this.fastestMs && this.fastestMs > 0) return;
+    const limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
+    this.limit = limit;
+    if (Number.isFinite(this.rate)) {
+      const seconds = (now - this.raisedAt) / 1000;
+      this.rate += Math.max(0.1, this.rate * RATE_GROWTH) * seconds;
+    }
+    this.raisedAt = now;
+  }
+
+  private admit(): boolean {
+    if (Number.isFinite(this.rate) && this.clock.now() - this.lastCut > FORGET_MS) {
+      this.rate = Number.POSITIVE_INFINITY;
+      this.limit = this.ceiling;
+    }
+    if (this.inFlight >= this.allowed()) return false;
+    if (!Number.isFinite(this.rate)) return true;
+    this.refill();
+    // A hair short of a token is a token: float error must not stall the queue on a 0 ms wait.
+    return this.tokens >= 1 - 1e-6;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    // At most one second's worth banked: pacing, not a burst of its own.
+    this.tokens = Math.min(Math.max(1, this.rate), this.tokens + ((now - this.tokensAt) * this.rate) / 1000);
+    this.tokensAt = now;
+  }
+
+  private start(): number {
+    this.inFlight++;
+    if (Number.isFinite(this.rate)) this.tokens -= 1;
+    const now = this.clock.now();
+    this.started.push(now);
+    while (this.started.length > 0 && (this.started[0] as number) <= now - 1000) this.started.shift();
+    return now;
+  }
+
+  /** Lets queued attempts go as slots and tokens allow; sleeps until the next token when short of one. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        // A slot frees only when an attempt is released, which pumps again.
+        if (this.inFlight >= this.allowed()) return;
+        if (!this.admit()) {
+          await this.clock.sleep(Math.max(1, ((1 - this.tokens) * 1000) / this.rate));
+          continue;
+        }
+        this.queue.shift()?.(this.start());
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+/** The error names the SDK treats as throttling (its retry strategy's list), plus HTTP 429. */
+const THROTTLING = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+]);
+
+/** Whether AWS answered an attempt by throttling it. */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return THROTTLING.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 429;
+}
+
+/** The listing calls whose width the policy's `safety.maxListingConcurrency` caps. */
+const LISTING_COMMANDS = new Set(['DescribeClusterSnapshotsCommand', 'ListSnapshotsCommand']);
+
+type Next = (args: unknown) => Promise<unknown>;
+type Stack = {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: (next: Next, context: { commandName?: string }) => Next,
+      options: { relation: 'after'; toMiddleware: string; name: string; override: boolean },
+    ): void;
+  };
+};
+
+/**
+ * The pacers of one set of SDK clients: one per region and command. Kept for the clients' life
+ * (a warm Lambda's next sweep starts from what the last one learnt).
+ */
+export class Pacing {
+  private readonly pacers = new Map<string, Pacer>();
+  private readonly attached = new WeakSet<object>();
+
+  constructor(private listingCeiling: number) {}
+
+  /** The policy's ceiling for listing calls, applied to pacers already made too. */
+  setListingCeiling(ceiling: number): void {
+    this.listingCeiling = ceiling;
+    for (const [key, pacer] of this.pacers) {
+      if (LISTING_COMMANDS.has(key.slice(key.indexOf('|') + 1))) pacer.ceiling = ceiling;
+    }
+  }
+
+  pacer(region: string, command: string): Pacer {
+    const key = `${region}|${command}`;
+    let pacer = this.pacers.get(key);
+    if (!pacer) {
+      pacer = new Pacer({ ceiling: LISTING_COMMANDS.has(command) ? this.listingCeiling : undefined });
+      this.pacers.set(key, pacer);
+    }
+    return pacer;
+  }
+
+  /** Attempts throttled so far, over every region and command. */
+  throttles(): number {
+    let n = 0;
+    for (const pacer of this.pacers.values()) n += pacer.throttles;
+    return n;
+  }
+
+  /**
+   * Puts every attempt `client` makes in `region` through its command's pacer, inside the SDK's
+   * retry loop. Once per client; returns the client.
+   */
+  attach<C extends object>(client: C, region: string): C {
+    if (this.attached.has(client)) return client;
+    this.attached.add(client);
+    (client as unknown as Stack).middlewareStack.addRelativeTo(
+      (next, context) => async (args) => {
+        const pacer = this.pacer(region, context.commandName ?? 'unknown');
+        const started = await pacer.acquire();
+        try {
+          const out = await next(args);
+          pacer.release(started, 'ok');
+          return out;
+        } catch (error) {
+          pacer.release(started, isThrottling(error) ? 'throttled' : 'failed');
+          throw error;
+        }
+      },
+      { relation: 'after', toMiddleware: 'retryMiddleware', name: 'adaptivePacing', override: true },
+    );
+    return client;
+  }
+}
+
+const registry = new WeakMap<object, Pacing>();
+
+/**
+ * The pacing of a set of clients (built once per cold start), with the policy's listing ceiling.
+ *
+ * @example
+ * const pacing = pacingFor(clients, policy.safety.maxListingConcurrency);
+ * const redshift = pacing.attach(clients.redshift('eu-west-1'), 'eu-west-1');
+ */
+export function pacingFor(clients: object, listingCeiling: number): Pacing {
+  let pacing = registry.get(clients);
+  if (!pacing) {
+    pacing = new Pacing(listingCeiling);
+    registry.set(clients, pacing);
+  } else pacing.setListingCeiling(listingCeiling);
+  return pacing;
+}
