@@ -44,10 +44,20 @@ const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g;
 const detach = (text: string): string => (text.length < 13 ? text : ` ${text}`.slice(1));
 
 function decode(text: string): string {
+  // Line breaks are normalised or trimmed by the SDK's parser; no field read here holds one.
+  if (text.includes('\n') || text.includes('\r')) throw new UnexpectedXml('a line break in a value');
   if (!text.includes('&')) return detach(text);
   return text.replace(ENTITY, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
+    if (ref.startsWith('#')) {
+      // Past the Basic Multilingual Plane, or written long, the SDK reads a reference its own way.
+      const code = ref.startsWith('#x')
+        ? Number.parseInt(ref.slice(2), 16)
+        : Number.parseInt(ref.slice(1), 10);
+      if (ref.length > 6 || code > 0xffff || (code >= 0xd800 && code <= 0xdfff)) {
+        throw new UnexpectedXml(`numeric entity ${whole}`);
+      }
+      return String.fromCharCode(code);
+    }
     const named = ENTITIES[ref];
     if (named === undefined) throw new UnexpectedXml(`unknown entity ${whole}`);
     return named;
@@ -74,6 +84,7 @@ function tagEnd(xml: string, from: number): number {
 
 /** Elements and their text; attributes, comments and the declaration are skipped. */
 function parseXml(xml: string): XmlNode {
+  if (xml.charCodeAt(0) === 0xfeff) throw new UnexpectedXml('byte order mark');
   const root: XmlNode = { name: '', children: [], text: '' };
   const stack: XmlNode[] = [root];
   let i = 0;
@@ -119,14 +130,21 @@ function parseXml(xml: string): XmlNode {
   return root;
 }
 
+/** AWS's answers use no namespace prefixes; the SDK reads prefixed names differently. */
 function localName(qualified: string): string {
-  const colon = qualified.indexOf(':');
-  return colon === -1 ? qualified : qualified.slice(colon + 1);
+  if (qualified.includes(':')) throw new UnexpectedXml(`prefixed name ${qualified}`);
+  return qualified;
 }
 
+/** The one child of that name; a repeated one is left to the SDK, which reads it differently. */
 function child(node: XmlNode, name: string): XmlNode | undefined {
-  for (const c of node.children) if (c.name === name) return c;
-  return undefined;
+  let found: XmlNode | undefined;
+  for (const c of node.children) {
+    if (c.name !== name) continue;
+    if (found) throw new UnexpectedXml(`repeated <${name}>`);
+    found = c;
+  }
+  return found;
 }
 
 function required(node: XmlNode | undefined, name: string): XmlNode {
@@ -137,13 +155,19 @@ function required(node: XmlNode | undefined, name: string): XmlNode {
 
 const text = (node: XmlNode, name: string): string | undefined => {
   const c = child(node, name);
-  return c === undefined ? undefined : decode(c.text);
+  if (c === undefined) return undefined;
+  // Text around a child element is joined by the SDK and cut by this reader: leave it to the SDK.
+  if (c.children.length > 0) throw new UnexpectedXml(`an element inside <${name}>`);
+  return decode(c.text);
 };
+
+/** The form AWS writes times in; anything else is left to the SDK, which refuses most of it. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function time(node: XmlNode, name: string): Date | undefined {
   const raw = text(node, name);
   if (raw === undefined) return undefined;
-  const ms = Date.parse(raw);
+  const ms = ISO_UTC.test(raw) ? Date.parse(raw) : Number.NaN;
   if (Number.isNaN(ms)) throw new UnexpectedXml(`${name} is not a time: ${raw}`);
   return new Date(ms);
 }
