@@ -3,22 +3,30 @@
  * bucket whose size and refill rate it does not publish for Redshift. The sweep therefore learns
  * them: every attempt of an action in a region passes one `Pacer`, which lets at most `limit`
  * attempts be in flight and, once a throttle has been seen, at most `rate` attempts a second.
- * A throttle halves both; each answer that is not throttled raises them again, slowly, so the
- * sweep settles just under the service's rate with few throttled calls. Rising latency holds
- * the limit where it is. Attempts are paced below the SDK's retry loop, so retries are too.
+ *
+ * A throttle means the bucket was empty. Between two throttles a second or more apart, every
+ * token the bucket gained was spent, so the answers that were not throttled between them count
+ * its refill rate; a throttle sets the rate just under that measure. Before there is one (the
+ * first throttles, when the burst is spent) a throttle halves the rate, once per round of
+ * attempts. Answers raise the rate again, quickly while it is well under the measure and slowly
+ * near it, so the sweep settles just under the service's rate with a throttled call every hundred
+ * or so. Rising latency holds the limit where it is. Attempts are paced below the SDK's retry
+ * loop, so retries are too.
  */
 
 /** The limit's ceiling when nothing else bounds it: listing calls use the policy's ceiling instead. */
 const UNBOUNDED = Number.POSITIVE_INFINITY;
-/**
- * The rate never drops below one attempt in flight at a time (1 / the average latency), nor
- * below this: paced, a sweep is never slower than one that lists page after page.
- */
-const MIN_RATE = 0.5;
-/** A learnt rate is forgotten after this long without a throttle (a warm Lambda's next sweep starts afresh). */
+/** The least rate, in attempts a second, a throttle can bring the pacer down to. */
+const MIN_RATE = 0.2;
+/** What was learnt is forgotten after this long without an attempt (a warm Lambda's next sweep starts afresh). */
 const FORGET_MS = 60_000;
-/** How fast a learnt rate is raised again, per second without a throttle: a fraction of itself. */
-const RATE_GROWTH = 0.03;
+/** The least time between two throttles for the answers between them to measure the refill rate. */
+const MEASURE_MS = 1_000;
+/** Where a throttle sets the rate: this fraction of the measured refill rate. */
+const BELOW_MEASURE = 0.9;
+/** Growth per answer that was not throttled: well under the measure, and near it (or above). */
+const FAST_GROWTH = 0.02;
+const SLOW_GROWTH = 0.001;
 /** Latency this many times the fastest seen means the service is struggling: stop adding calls. */
 const SLOW = 2;
 
@@ -30,6 +38,13 @@ const realClock: Clock = {
 };
 
 export type AttemptOutcome = 'ok' | 'throttled' | 'failed';
+
+/** Drops the times at the front of `times` that are at or before `since`. */
+function forgetBefore(times: number[], since: number): void {
+  let i = 0;
+  while (i < times.length && (times[i] as number) <= since) i++;
+  if (i > 0) times.splice(0, i);
+}
 
 /**
  * One action in one region.
@@ -43,10 +58,15 @@ export class Pacer {
   private limit: number;
   private inFlight = 0;
   private rate = Number.POSITIVE_INFINITY;
+  /** The bucket's refill rate, as last measured between two throttles. */
+  private measured: number | undefined;
+  /** Whether the last throttle measured it (a cut then uses the measure instead of halving). */
+  private freshMeasure = false;
+  private lastThrottleAt: number | undefined;
+  private answeredSinceThrottle = 0;
   private tokens = 1;
   private tokensAt = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
-  private raisedAt = 0;
   private fastestMs = Number.POSITIVE_INFINITY;
   private averageMs = 0;
   private readonly started: number[] = [];
@@ -88,42 +108,58 @@ export class Pacer {
     const latency = now - startedAt;
     if (outcome === 'throttled') {
       this.throttles++;
+      this.measure(now);
       // One cut per round of attempts: those sent before the last cut were sent too fast already.
       if (startedAt >= this.lastCut) this.cut(now);
     } else if (outcome === 'ok') {
+      this.answeredSinceThrottle++;
       this.fastestMs = Math.min(this.fastestMs, latency);
       this.averageMs = this.averageMs === 0 ? latency : 0.8 * this.averageMs + 0.2 * latency;
-      this.raise(now);
+      this.raise();
     }
     void this.pump();
   }
 
+  /** The bucket was empty at the last throttle and is now: it let through what it gained between. */
+  private measure(now: number): void {
+    const since = this.lastThrottleAt;
+    this.freshMeasure = since !== undefined && now - since >= MEASURE_MS;
+    if (this.freshMeasure) this.measured = (this.answeredSinceThrottle * 1000) / (now - (since as number));
+    this.lastThrottleAt = now;
+    this.answeredSinceThrottle = 0;
+  }
+
   private cut(now: number): void {
-    const sentLastSecond = this.started.filter((t) => t > now - 1000).length;
-    const sequential = this.averageMs > 0 ? 1000 / this.averageMs : MIN_RATE;
-    this.rate = Math.max(MIN_RATE, sequential, Math.min(this.rate, Math.max(sentLastSecond, 1)) / 2);
+    if (this.freshMeasure && this.measured !== undefined) {
+      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * this.measured);
+    } else {
+      // Half the rate attempts went out at lately (over at least a tenth of a second).
+      forgetBefore(this.started, now - 1000);
+      const span = Math.max(100, now - (this.started[0] ?? now));
+      const sent = (Math.max(this.started.length, 1) * 1000) / span;
+      this.rate = Math.max(MIN_RATE, Math.min(this.rate, sent) / 2);
+    }
     this.limit = Math.max(1, Math.min(this.limit, this.inFlight + 1) / 2);
     this.tokens = 0;
     this.tokensAt = now;
     this.lastCut = now;
-    this.raisedAt = now;
   }
 
-  private raise(now: number): void {
+  private raise(): void {
     if (this.averageMs > SLOW * this.fastestMs && this.fastestMs > 0) return;
-    const limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
-    this.limit = limit;
-    if (Number.isFinite(this.rate)) {
-      const seconds = (now - this.raisedAt) / 1000;
-      this.rate += Math.max(0.1, this.rate * RATE_GROWTH) * seconds;
-    }
-    this.raisedAt = now;
+    this.limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
+    if (!Number.isFinite(this.rate)) return;
+    const near = this.measured !== undefined && this.rate >= BELOW_MEASURE * this.measured;
+    this.rate *= 1 + (near ? SLOW_GROWTH : FAST_GROWTH);
   }
 
   private admit(): boolean {
-    if (Number.isFinite(this.rate) && this.clock.now() - this.lastCut > FORGET_MS) {
+    const last = this.started.at(-1);
+    if (Number.isFinite(this.rate) && last !== undefined && this.clock.now() - last > FORGET_MS) {
       this.rate = Number.POSITIVE_INFINITY;
       this.limit = this.ceiling;
+      this.measured = undefined;
+      this.lastThrottleAt = undefined;
     }
     if (this.inFlight >= this.allowed()) return false;
     if (!Number.isFinite(this.rate)) return true;
@@ -143,8 +179,8 @@ export class Pacer {
     this.inFlight++;
     if (Number.isFinite(this.rate)) this.tokens -= 1;
     const now = this.clock.now();
+    forgetBefore(this.started, now - 1000);
     this.started.push(now);
-    while (this.started.length > 0 && (this.started[0] as number) <= now - 1000) this.started.shift();
     return now;
   }
 

@@ -60,7 +60,7 @@ describe('Pacer', () => {
     expect(started).toEqual([1, 2, 3]);
   });
 
-  it('halves its limit on a throttle and paces attempts at a learnt rate from then on', async () => {
+  it('halves its limit and the rate attempts went out at on a first throttle, and paces at that rate', async () => {
     const { clock, advance, settle } = manualClock();
     const pacer = new Pacer({ ceiling: 8, clock });
     const first = await Promise.all(Array.from({ length: 8 }, () => pacer.acquire()));
@@ -70,16 +70,21 @@ describe('Pacer', () => {
     const limit = pacer.allowed();
     const rate = pacer.currentRate();
     for (const t of first.slice(1)) pacer.release(t, 'ok');
-    // Many attempts waiting: they may only start as fast as the rate allows.
+    // Many attempts waiting, each answered at once: only the rate holds them back.
     let begun = 0;
-    for (let i = 0; i < 20; i++) void pacer.acquire().then(() => begun++);
+    for (let i = 0; i < 20; i++)
+      void pacer.acquire().then((t) => {
+        begun++;
+        pacer.release(t, 'ok');
+      });
     await settle();
     await advance(1000);
 
+    // 8 attempts in the half second before the throttle: 16 a second, halved.
     expect(limit).toBe(4);
-    expect(rate).toBe(4);
-    expect(begun).toBeGreaterThanOrEqual(3);
-    expect(begun).toBeLessThanOrEqual(6);
+    expect(rate).toBe(8);
+    expect(begun).toBeGreaterThanOrEqual(6);
+    expect(begun).toBeLessThanOrEqual(12);
   });
 
   it('cuts once for a round of throttles: attempts sent before the cut do not cut again', async () => {
@@ -110,6 +115,43 @@ describe('Pacer', () => {
     expect(afterCut).toBe(1);
     expect(pacer.allowed()).toBe(3);
     expect(pacer.currentRate()).toBeGreaterThan(0.5);
+  });
+
+  it('sets its rate just under what passed between two throttles a second or more apart', async () => {
+    const { clock, advance, acquired } = manualClock();
+    const pacer = new Pacer({ ceiling: 8, clock });
+    pacer.release(await pacer.acquire(), 'throttled');
+    const firstThrottleAt = clock.now();
+    for (let i = 0; i < 30; i++) {
+      const t = await acquired(pacer);
+      await advance(50);
+      pacer.release(t, 'ok');
+    }
+    const t = await acquired(pacer);
+    await advance(50);
+    const seconds = (clock.now() - firstThrottleAt) / 1000;
+    pacer.release(t, 'throttled');
+
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(pacer.currentRate()).toBeCloseTo((0.9 * 30) / seconds, 6);
+  });
+
+  it('keeps what it learnt through a long sweep and forgets it after a minute without attempts', async () => {
+    const { clock, advance, acquired } = manualClock();
+    const pacer = new Pacer({ ceiling: 8, clock });
+    pacer.release(await pacer.acquire(), 'throttled');
+    for (let i = 0; i < 90; i++) {
+      const t = await acquired(pacer);
+      await advance(1_000);
+      pacer.release(t, 'ok');
+    }
+    const during = pacer.currentRate();
+    await advance(61_000);
+    pacer.release(await pacer.acquire(), 'ok');
+
+    expect(Number.isFinite(during)).toBe(true);
+    expect(pacer.currentRate()).toBe(Number.POSITIVE_INFINITY);
+    expect(pacer.allowed()).toBe(8);
   });
 
   it('holds its limit while answers take more than twice as long as the fastest', async () => {
