@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createClients } from '../functions/aws/clients.ts';
 import { parsePolicy } from '../functions/policy/load.ts';
 import { runSweep, runtimeFor } from '../functions/runtime.ts';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler } from './lambda/middleware.ts';
 import { observability, recordMetrics } from './lambda/observability.ts';
 import { lazyRuntime, runSweep, SWEEP_RESERVE_MS, summarize } from './runtime.ts';

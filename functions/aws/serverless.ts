@@ -4,7 +4,7 @@ import {
   type RedshiftServerlessClient,
   type Snapshot as ServerlessSdkSnapshot,
 } from '@aws-sdk/client-redshift-serverless';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Snapshot } from '../engine/model.ts';
 import { mapPool } from '../engine/pool.ts';
 import type { InventoryItem } from '../engine/ports.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { inventoryPort } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
 import { callerAccount } from '../aws/inventory.ts';

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsPorts } from '../aws/adapters.ts';
 import { createClients } from '../aws/clients.ts';
 import type { PublishPort } from '../engine/ports.ts';
