@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ORG_PLANS, type OrgPlan } from './org.ts';
 import { type BenchPlan, HUGE_SWEEP, PLANS } from './plans.ts';
 

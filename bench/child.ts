@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Runs a bundled bench script in a fresh `node` (no tsx, no inherited flags), hands it `config`

@@ -1,4 +1,4 @@
-import { PAGE_SIZE } from '../functions/aws/inventory.ts';
+import { PAGE_SIZE } from '../functions/aws/listing.ts';
 import { EVENTS_PER_CALL } from '../functions/engine/ports.ts';
 
 /** The calls DESIGN.md holds the product to, by action name as the stand-in counts them. */

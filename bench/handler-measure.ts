@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { handler } from '../functions/snapshot-event.ts';
 import { startLocalAws } from '../local/server.ts';
 import { installReplay } from './replay.ts';

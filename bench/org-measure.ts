@@ -1,5 +1,5 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createClients } from '../functions/aws/clients.ts';
 import { callerAccount } from '../functions/aws/inventory.ts';
 import { runOrganization } from '../functions/org/run.ts';

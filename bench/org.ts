@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCOUNTS_PAGE_SIZE } from '../functions/org/accounts.ts';
 import { type LocalAws, startLocalAws } from '../local/server.ts';
 import { bundle } from './bundle.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CliResultSchema } from './cli.ts';
 import { HandlerMeasureSchema } from './handler-measure.ts';
 import { SweepMeasureSchema } from './sweep-measure.ts';

@@ -1,8 +1,9 @@
 import { getHeapStatistics } from 'node:v8';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createClients } from '../functions/aws/clients.ts';
 import { parsePolicy } from '../functions/policy/load.ts';
-import { runSweep, runtimeFor } from '../functions/runtime.ts';
+import { runtimeFor } from '../functions/runtime.ts';
+import { runSweep } from '../functions/sweep-runtime.ts';
 import { CallTimings } from './call-timings.ts';
 
 export const SweepConfigSchema = z.object({

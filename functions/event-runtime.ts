@@ -1,4 +1,4 @@
-import { awsPorts, tagOptions } from './aws/adapters.ts';
+import { runPorts, tagOptions } from './aws/adapters.ts';
 import { describeSnapshot, type SnapshotAddress } from './aws/inventory.ts';
 import { getServerlessSnapshot, isServerlessSnapshotArn } from './aws/serverless.ts';
 import type { Snapshot } from './engine/model.ts';
@@ -176,7 +176,7 @@ export async function runSnapshotEvent(
           snapshots: items.flatMap((i) => ('snapshot' in i ? [{ arn: i.snapshot.arn, region }] : [])),
         },
       },
-      awsPorts(rt.clients, rt.loaded.policy, account),
+      runPorts(rt.clients, rt.loaded.policy),
     );
     return { report, reads };
   });

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler } from './lambda/middleware.ts';
 import { observability } from './lambda/observability.ts';
 import { FINISH_RESERVE_MS, finalResults, finishRun, hubContext } from './org/finish.ts';

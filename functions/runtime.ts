@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { awsPorts } from './aws/adapters.ts';
+import * as z from 'zod';
 import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
 import type { RunContext } from './engine/event-builders.ts';
 import type { RunReport } from './engine/run-report.ts';
-import { sweep } from './engine/sweep.ts';
 import { type LoadedPolicy, lineOf } from './policy/load.ts';
 import { loadPolicyFile } from './policy/packaged.ts';
 
@@ -82,26 +80,23 @@ export function runtimeFor(loaded: LoadedPolicy, clients: AwsClients): Runtime {
   };
 }
 
-export type SweepRequest = {
-  trigger: 'schedule' | 'cli';
+/** What any run may be asked, whatever started it. */
+export type RunRequest = {
   /** Plan and report only; `mode: audit` in the policy forces it. */
   dryRun?: boolean;
-  /** Overrides the policy's regions (the CLI's `--region`). */
-  regions?: string[];
   /** Time left before the host stops the run; without it (the CLI) nothing is cut short. */
   remainingMs?: () => number;
   /** Fires just before the host stops the run (middy's `timeoutEarlyInMillis`). */
   signal?: AbortSignal;
   now?: Date;
   runId?: string;
-  onProgress?: (snapshotsRead: number) => void;
 };
 
 /** What every run shares, whatever started it. */
 export function runContext(
   rt: Runtime,
   account: string,
-  request: Pick<SweepRequest, 'dryRun' | 'now' | 'runId' | 'remainingMs'> & {
+  request: Pick<RunRequest, 'dryRun' | 'now' | 'runId' | 'remainingMs'> & {
     trigger: RunContext['trigger'];
     triggerEventId?: string;
   },
@@ -131,7 +126,7 @@ export function runContext(
  * const { value, cut } = await withinTime(request, 5_000, () => run());
  */
 export async function withinTime<T>(
-  request: Pick<SweepRequest, 'remainingMs' | 'signal'>,
+  request: Pick<RunRequest, 'remainingMs' | 'signal'>,
   reserveMs: number,
   run: () => Promise<T>,
 ): Promise<{ value: T; cut: number }> {
@@ -152,24 +147,6 @@ export function cutShort(report: RunReport, cut: number): RunReport {
 
 /** Kept back from the sweep's Lambda timeout for publishing the last events and returning. */
 export const SWEEP_RESERVE_MS = 20_000;
-
-/** One compliance sweep with the runtime's policy and clients. */
-export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
-  const policy = rt.loaded.policy;
-  const { value, cut } = await withinTime(request, SWEEP_RESERVE_MS, async () => {
-    const account = await rt.account();
-    return sweep(
-      {
-        ...runContext(rt, account, request),
-        regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
-        onProgress: request.onProgress,
-        reserveMs: SWEEP_RESERVE_MS,
-      },
-      awsPorts(rt.clients, policy, account),
-    );
-  });
-  return cutShort(value, cut);
-}
 
 /** The Lambda result and log line: counts, not the findings themselves. */
 export function summarize(report: RunReport) {

@@ -1,8 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler } from './lambda/middleware.ts';
 import { observability, recordMetrics } from './lambda/observability.ts';
-import { lazyRuntime, runSweep, SWEEP_RESERVE_MS, summarize } from './runtime.ts';
+import { lazyRuntime, SWEEP_RESERVE_MS, summarize } from './runtime.ts';
+import { runSweep } from './sweep-runtime.ts';
 
 /** An EventBridge schedule, or a manual invoke asking for a dry run. */
 export const SweepEventSchema = z.union([

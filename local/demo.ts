@@ -5,7 +5,8 @@ import { textStyle } from '../functions/cli/run-flags.ts';
 import { lineOf, loadPolicy } from '../functions/policy/load.ts';
 import { renderReport } from '../functions/report/table.ts';
 import { wrap } from '../functions/report/text.ts';
-import { runSweep, runtimeFor } from '../functions/runtime.ts';
+import { runtimeFor } from '../functions/runtime.ts';
+import { runSweep } from '../functions/sweep-runtime.ts';
 import { startLocalAws } from './server.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceError } from './core/errors.ts';
 import type { ReceivedEvent } from './events/store.ts';
 import { faultSpecSchema } from './fault-spec.ts';

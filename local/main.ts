@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventsSchema } from '../functions/policy/schema.ts';
 import { PROFILES } from './profiles.ts';
 import { type LocalAwsOptions, startLocalAws } from './server.ts';

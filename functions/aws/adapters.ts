@@ -1,6 +1,5 @@
-import type { FindingsPort, InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
-import { errorText } from '../errors.ts';
-import { DEFAULT_LISTING_CONCURRENCY, type Policy } from '../policy/schema.ts';
+import type { FindingsPort, RunPorts } from '../engine/ports.ts';
+import type { Policy } from '../policy/schema.ts';
 import { type AwsClients, lasting } from './clients.ts';
 import { putEventsBatch } from './event-bus.ts';
 import {
@@ -10,9 +9,8 @@ import {
   restoreGrant,
   revokeGrant,
 } from './grants.ts';
-import { listSnapshots } from './inventory.ts';
-import { type Pacing, pacingFor } from './pace.ts';
-import { listServerlessSnapshots, serverlessGrants, type TagOptions } from './serverless.ts';
+import { pacingFor } from './pace.ts';
+import { serverlessGrants, type TagOptions } from './serverless.ts';
 
 /**
  * Whether any sharing rule or exemption matches on tags. Serverless listings carry no tags, so
@@ -39,58 +37,6 @@ export function tagOptions(policy: Policy, account: string): TagOptions {
 }
 
 /**
- * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
- * a permission not yet deployed) must not hide the other: the failure is raised after both.
- */
-async function* bothSnapshotKinds(
-  kinds: Array<() => AsyncIterable<InventoryItem[]>>,
-): AsyncGenerator<InventoryItem[]> {
-  const failures: Error[] = [];
-  for (const kind of kinds) {
-    try {
-      yield* kind();
-    } catch (error) {
-      failures.push(error as Error);
-    }
-  }
-  const [first, second] = failures;
-  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
-  if (first) throw first;
-}
-
-/**
- * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
- * whose Serverless snapshots get their tags read. Each kind is listed in creation-time windows
- * as wide as its pacer allows (functions/aws/pace.ts), never wider than `listingCeiling` (the
- * policy's `safety.maxListingConcurrency`).
- *
- * @example
- * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
- */
-export function inventoryPort(
-  clients: AwsClients,
-  tags: TagOptions,
-  listingCeiling: number = DEFAULT_LISTING_CONCURRENCY,
-): InventoryPort {
-  return pacedInventory(clients, pacingFor(clients, listingCeiling), tags);
-}
-
-function pacedInventory(clients: AwsClients, pacing: Pacing, tags: TagOptions): InventoryPort {
-  const width = (region: string, command: string) => () => pacing.pacer(region, command).allowed();
-  return (region) =>
-    bothSnapshotKinds([
-      () =>
-        listSnapshots(pacing.attach(clients.redshift(region), region), region, {
-          concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
-        }),
-      () =>
-        listServerlessSnapshots(pacing.attach(clients.serverless(region), region), region, tags, {
-          concurrency: width(region, 'ListSnapshotsCommand'),
-        }),
-    ]);
-}
-
-/**
  * The Security Hub port, loaded on its first use: most policies never send findings, and their
  * cold starts should not parse that SDK.
  */
@@ -105,13 +51,14 @@ function lazySecurityHub(clients: AwsClients): FindingsPort {
 }
 
 /**
- * Wires the SDK adapters to the engine's ports: the one place both meet. `account` is the
- * caller's, whose Serverless snapshots get their tags read when the policy matches on tags.
+ * Wires the SDK adapters to the engine's run ports, what enforces and publishes: the one place
+ * both meet. A sweep adds its inventory to them (sweep-ports.ts `sweepPorts`); an event run
+ * reads the snapshots its event names itself and needs nothing more.
  *
  * @example
- * const report = await sweep(options, awsPorts(clients, policy, await callerAccount(clients.sts)));
+ * const report = await runCompliance(pages, options, runPorts(clients, policy));
  */
-export function awsPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
+export function runPorts(clients: AwsClients, policy: Policy): RunPorts {
   // Every Redshift and Serverless attempt is paced per region and action (functions/aws/pace.ts),
   // inside the SDK's retry loop and so inside the run's call limits (clients.ts `bounded`).
   const pacing = pacingFor(clients, policy.safety.maxListingConcurrency);
@@ -124,7 +71,6 @@ export function awsPorts(clients: AwsClients, policy: Policy, account: string): 
     (arn) =>
       serverlessGrants(serverless(region), arn);
   return {
-    inventory: pacedInventory(clients, pacing, tagOptions(policy, account)),
     // RevokeSnapshotAccess takes either kind: a Serverless snapshot goes by its ARN.
     revoke: (action) =>
       revokeGrant(redshift(action.snapshot.region), action, grantsIn(action.snapshot.region)),

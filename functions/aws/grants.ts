@@ -6,7 +6,7 @@ import {
   type RevokeSnapshotAccessMessage,
 } from '@aws-sdk/client-redshift';
 import { DeleteSnapshotCommand, type RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Action, Outcome, SnapshotRef } from '../engine/model.ts';
 import type { CallResult, Delete, Revoke } from '../engine/ports.ts';
 import { errorText } from '../errors.ts';

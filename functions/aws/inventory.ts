@@ -6,26 +6,11 @@ import {
 } from '@aws-sdk/client-redshift';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
-import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError } from '../errors.ts';
 import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { describeIssue } from '../input/issues.ts';
-import { DEFAULT_LISTING_CONCURRENCY, SUPPORT_ACCOUNT } from '../policy/schema.ts';
+import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { tagMap } from '../policy/tags.ts';
-
-import { clusterSnapshotSource, PAGE_SIZE } from './describe-page.ts';
-import { listPartitioned, type PartitionedListingOptions } from './partition.ts';
-
-export { DEFAULT_LISTING_CONCURRENCY } from '../policy/schema.ts';
-export { PAGE_SIZE } from './describe-page.ts';
-
-/**
- * How wide a region's listing may go (the adaptive limit, read before each new window), and,
- * for tests, when a range is long enough to split.
- */
-export type ListingOptions = Pick<PartitionedListingOptions, 'nowMs' | 'tailPages' | 'splitPages'> & {
-  concurrency?: () => number;
-};
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -84,34 +69,6 @@ export function toSnapshot(raw: SdkSnapshot, region: string): Snapshot {
     tags,
   };
   return validateSnapshot(candidate, 'DescribeClusterSnapshots', id || 'no identifier');
-}
-
-/**
- * Every snapshot the caller can see in `region`, a page (≤ 100) at a time as pages arrive, so a
- * sweep's memory does not grow with the fleet. A large region is listed in creation-time windows
- * concurrently (functions/aws/partition.ts); a small one with exactly the calls of a plain
- * listing. Manual and automated snapshots alike; snapshots other accounts shared with the caller
- * come with their own `OwnerAccount` and are for the caller to skip.
- */
-export async function* listSnapshots(
-  client: RedshiftClient,
-  region: string,
-  options: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
-  const listing = listPartitioned(clusterSnapshotSource(client), {
-    ...options,
-    pageSize: PAGE_SIZE,
-    concurrency: options.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
-  });
-  for await (const snapshots of listing) {
-    yield snapshots.map((raw) => {
-      try {
-        return { snapshot: toSnapshot(raw, region) };
-      } catch (error) {
-        return { error: error as AwsResponseError, identifier: raw.SnapshotIdentifier ?? '' };
-      }
-    });
-  }
 }
 
 /** How the real-time path names a provisioned snapshot: by ARN, or by identifier (and cluster when known). */

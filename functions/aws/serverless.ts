@@ -4,21 +4,13 @@ import {
   type RedshiftServerlessClient,
   type Snapshot as ServerlessSdkSnapshot,
 } from '@aws-sdk/client-redshift-serverless';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Snapshot } from '../engine/model.ts';
-import { mapPool } from '../engine/pool.ts';
 import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError, errorText } from '../errors.ts';
 import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
-import { DEFAULT_LISTING_CONCURRENCY, type ListingOptions, validateSnapshot } from './inventory.ts';
-import { listPartitioned } from './partition.ts';
-import { SERVERLESS_PAGE_SIZE, serverlessSnapshotSource } from './serverless-pages.ts';
-
-export { SERVERLESS_PAGE_SIZE } from './serverless-pages.ts';
-
-/** ListTagsForResource calls in flight at once, when the policy needs tags at all. */
-const TAG_CONCURRENCY = 8;
+import { validateSnapshot } from './inventory.ts';
 
 /** How the real-time path names a Serverless snapshot: by ARN, or by its name in the caller's account. */
 export type ServerlessAddress = { arn: string } | { snapshotName: string };
@@ -94,8 +86,11 @@ async function tagsOf(client: RedshiftServerlessClient, arn: string): Promise<Re
   return tags;
 }
 
-/** The item for one listed snapshot, or `undefined` when it was deleted before its tags were read. */
-async function toItem(
+/**
+ * The item for one snapshot a ListSnapshots or GetSnapshot answer gave, with its tags when
+ * `options` asks for them; `undefined` when it was deleted before its tags were read.
+ */
+export async function serverlessItem(
   client: RedshiftServerlessClient,
   raw: ServerlessSdkSnapshot,
   region: string,
@@ -128,32 +123,6 @@ function tagFailure(raw: ServerlessSdkSnapshot, error: unknown): AwsResponseErro
 }
 
 /**
- * Every Redshift Serverless snapshot the caller can see in `region`, a page (≤ 100) at a time,
- * in the same model and item shape as `listSnapshots`, and like it in creation-time windows when
- * the region is large. Snapshots other accounts shared with the caller come with their own owner
- * and are for the caller to skip.
- *
- * @example
- * for await (const items of listServerlessSnapshots(client, 'us-east-1')) console.log(items.length);
- */
-export async function* listServerlessSnapshots(
-  client: RedshiftServerlessClient,
-  region: string,
-  options: TagOptions = {},
-  listing: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
-  const pages = listPartitioned(serverlessSnapshotSource(client), {
-    ...listing,
-    pageSize: SERVERLESS_PAGE_SIZE,
-    concurrency: listing.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
-  });
-  for await (const snapshots of pages) {
-    const items = await mapPool(snapshots, TAG_CONCURRENCY, (raw) => toItem(client, raw, region, options));
-    yield items.filter((item) => item !== undefined);
-  }
-}
-
-/**
  * The current state of one Serverless snapshot (one GetSnapshot call, plus its tags when asked),
  * or `undefined` when it no longer exists. The event path decides on this, never on the event.
  *
@@ -174,7 +143,7 @@ export async function getServerlessSnapshot(
     if ((error as Error).name === 'ResourceNotFoundException') return undefined;
     throw error;
   }
-  const item = raw && (await toItem(client, raw, region, options));
+  const item = raw && (await serverlessItem(client, raw, region, options));
   if (item && 'error' in item) throw item.error;
   return item?.snapshot;
 }

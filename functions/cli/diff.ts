@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
-import { inventoryPort } from '../aws/adapters.ts';
+import * as z from 'zod';
 import { createClients } from '../aws/clients.ts';
 import { callerAccount } from '../aws/inventory.ts';
+import { inventoryPort } from '../aws/sweep-ports.ts';
 import { CHANGE_KINDS, type Change, type ChangeKind, ChangeSchema, diffPolicies } from '../engine/diff.ts';
 import { collectInventory } from '../inventory/collect.ts';
 import { fromInventorySnapshot, type InventoryDocument } from '../inventory/document.ts';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { inventoryPort } from '../aws/adapters.ts';
+import * as z from 'zod';
 import { createClients } from '../aws/clients.ts';
 import { callerAccount } from '../aws/inventory.ts';
+import { inventoryPort } from '../aws/sweep-ports.ts';
 import { collectInventory } from '../inventory/collect.ts';
 import type { CliIo } from './io.ts';
 import { chooseRegions } from './region.ts';

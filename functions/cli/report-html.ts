@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { awsPorts } from '../aws/adapters.ts';
+import * as z from 'zod';
 import { createClients } from '../aws/clients.ts';
+import { sweepPorts } from '../aws/sweep-ports.ts';
 import type { PublishPort } from '../engine/ports.ts';
 import { sweep } from '../engine/sweep.ts';
 import { readJsonFile } from '../inventory/read.ts';
@@ -47,7 +47,7 @@ async function liveDryRun(policyPath: string, region: string[], io: CliIo): Prom
   try {
     const account = await rt.account();
     const ports = {
-      ...awsPorts(rt.clients, loaded.policy, account),
+      ...sweepPorts(rt.clients, loaded.policy, account),
       publish: publishNothing,
       findings: undefined,
     };

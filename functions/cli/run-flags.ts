@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssue, PolicyError } from '../errors.ts';
 import { REGION } from '../input/aws-names.ts';
 import { type LoadedPolicy, lineOf, loadPolicy } from '../policy/load.ts';

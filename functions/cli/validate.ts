@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssue, PolicyError, type PolicyIssue } from '../errors.ts';
 import { loadPolicy } from '../policy/load.ts';
 import type { CliIo } from './io.ts';

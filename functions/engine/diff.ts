@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from '../policy/schema.ts';
 import { SUPPORT_ACCOUNT } from '../policy/schema.ts';
 import { compiledPolicy } from './compile.ts';

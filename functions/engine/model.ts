@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { tagMapSchema } from '../policy/tags.ts';
 

@@ -5,10 +5,10 @@ import type { Action, Outcome, Snapshot } from './model.ts';
 
 /**
  * Every way the engine reaches the outside world, and what each one answers. The engine declares
- * them here and nowhere else; the adapters in functions/aws implement them (`awsPorts`), and tests
- * fake them. A port never throws, except the inventory (a region that cannot be read is reported
- * as such): a failure comes back as a result, and a result is `applied` only when AWS's answer
- * (or a read-back) shows the change.
+ * them here and nowhere else; the adapters in functions/aws implement them (`runPorts`, and
+ * `sweepPorts` with the inventory), and tests fake them. A port never throws, except the
+ * inventory (a region that cannot be read is reported as such): a failure comes back as a
+ * result, and a result is `applied` only when AWS's answer (or a read-back) shows the change.
  */
 
 /** A revoke, as the revoke and restore ports take it. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * How an input from outside that failed validation is put in words: where (a dotted field path,

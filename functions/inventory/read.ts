@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssue } from '../input/issues.ts';
 import { type InventoryDocument, InventoryDocumentSchema } from './document.ts';
 

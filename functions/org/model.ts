@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What organisation mode passes between its steps: the plan, the work items, the workers'

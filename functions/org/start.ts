@@ -1,6 +1,6 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bounded, type ClientOptions, clientConfig } from '../aws/clients.ts';
 import { InputError } from '../errors.ts';
 import type { Runtime } from '../runtime.ts';

@@ -1,5 +1,5 @@
-import { awsPorts } from '../aws/adapters.ts';
 import { type AwsClients, callLimits, withCallLimits } from '../aws/clients.ts';
+import { sweepPorts } from '../aws/sweep-ports.ts';
 import { type ComplianceEvent, DETAIL_TYPES } from '../engine/compliance-events.ts';
 import { complianceEvent, type RunContext } from '../engine/event-builders.ts';
 import { countPlanned } from '../engine/plan.ts';
@@ -234,7 +234,7 @@ async function sweepItem(deps: WorkerDeps, work: WorkItem, limits: ItemLimits): 
     const rt: Runtime = { loaded, clients, account: async () => item.account };
     const hold =
       phase === 'sweep' && policy.organization?.safetyScope !== 'account-region' && !context.dryRun;
-    const real = awsPorts(clients, loaded.policy, item.account);
+    const real = sweepPorts(clients, loaded.policy, item.account);
     const { ports, buffered } = portsFor({ ...real, publish }, work, hold);
     const swept = await inTime(() =>
       sweep(

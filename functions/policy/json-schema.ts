@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicySchema } from './schema.ts';
 
 /** The stable identifier of the policy format; it names the format, it is not fetched. */

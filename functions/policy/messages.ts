@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { fieldPath, show } from '../input/issues.ts';
 import { type Policy, PolicySchema } from './schema.ts';
 import { type Located, type PolicySource, positionOf } from './source.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACCOUNT_ID, REGION } from '../input/aws-names.ts';
 import { show } from '../input/issues.ts';
 import { tagMapSchema } from './tags.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Tag maps whose keys come from users (the policy) or from AWS (a snapshot's tags). Any text is a

@@ -4,7 +4,7 @@ import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import { EVENT_DEFERS_DELETES } from '../../functions/engine/consume.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent } from '../../functions/event-runtime.ts';
-import { runSweep } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import { CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import {
   ACCOUNT,

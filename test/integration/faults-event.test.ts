@@ -9,7 +9,8 @@ import { mapPool } from '../../functions/engine/pool.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { runSnapshotEvent, type SnapshotEventResult } from '../../functions/event-runtime.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import {
   ACCOUNT,

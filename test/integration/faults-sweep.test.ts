@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import {
   ACCOUNT,
   busEvents,

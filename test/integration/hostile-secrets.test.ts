@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { runtimeFor } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import {
   ACCOUNT,
   BUS,

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../bench/targets.ts';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
 import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
@@ -42,8 +43,11 @@ const REGION = 'us-east-1';
 /** The policy as each function reads it: JSON, written by serverless/policy.cjs. */
 const PACKAGED = 'dist/policy.json';
 const NOW = new Date('2026-06-01T00:00:00Z');
-/** A bundle is parsed on every cold start; this keeps an accidental dependency from slipping in. */
-const BUNDLE_BUDGET_BYTES = 500 * 1024;
+/**
+ * A bundle is parsed on every cold start; this keeps an accidental dependency from slipping in.
+ * The README's figure, and the bench's (bench/targets.ts), held here to the zips that ship.
+ */
+const BUNDLE_BUDGET_BYTES = LIMITS.bundleBytes;
 
 /** Policies beside the shipped one, each packaged into its own stack. */
 const VARIANTS: Record<string, { policy?: string; args?: string[] }> = {
@@ -742,7 +746,7 @@ describe('the packaged handlers', () => {
       const runtimeSdk = (i: string) => i.startsWith('@aws-sdk/') || i.startsWith('@smithy/');
       expect(imports.filter((i) => !builtin(i) && !runtimeSdk(i))).toEqual([]);
       expect(imports.some(runtimeSdk)).toBe(true);
-      expect(bundle.length).toBeLessThan(BUNDLE_BUDGET_BYTES);
+      expect(bundle.length).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
       // The policy ships as JSON: none of the yaml package (its error class and the tags of its
       // schemas are strings minifying keeps), and a YAML POLICY_PATH is refused saying why.
       const code = bundle.toString('utf8');

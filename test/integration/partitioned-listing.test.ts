@@ -1,8 +1,8 @@
 import { paginateDescribeClusterSnapshots, RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listSnapshots, toSnapshot } from '../../functions/aws/inventory.ts';
-import { listServerlessSnapshots } from '../../functions/aws/serverless.ts';
+import { toSnapshot } from '../../functions/aws/inventory.ts';
+import { listServerlessSnapshots, listSnapshots } from '../../functions/aws/listing.ts';
 import type { Snapshot } from '../../functions/engine/model.ts';
 import type { InventoryItem } from '../../functions/engine/ports.ts';
 import { useStandIn } from '../helpers/stand-in.ts';

@@ -3,7 +3,7 @@ import { GetSnapshotCommand, RedshiftServerlessClient } from '@aws-sdk/client-re
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
 import type { RunReport } from '../../functions/engine/run-report.ts';
-import { runSweep } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import {
   ACCOUNT,
   ALLOWED,

@@ -1,7 +1,7 @@
 import { paginateListSnapshots, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
-import { runSweep } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import type { SeededFleet } from '../../local/server.ts';
 import {
   ACCOUNT,

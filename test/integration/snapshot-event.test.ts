@@ -16,7 +16,8 @@ import { main } from '../../functions/cli.ts';
 import { EventDetailSchema } from '../../functions/engine/compliance-events.ts';
 import { runSnapshotEvent, summarizeEvent } from '../../functions/event-runtime.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
-import { type Runtime, runSweep, runtimeFor } from '../../functions/runtime.ts';
+import { type Runtime, runtimeFor } from '../../functions/runtime.ts';
+import { runSweep } from '../../functions/sweep-runtime.ts';
 import { type CloudTrailEvent, CloudTrailEventSchema } from '../../functions/triggers/cloudtrail.ts';
 import { useStandIn } from '../helpers/stand-in.ts';
 

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeSnapshotPage } from '../../../functions/aws/describe-page.ts';
-import { listSnapshots } from '../../../functions/aws/inventory.ts';
+import { listSnapshots } from '../../../functions/aws/listing.ts';
 
 const redshift = mockClient(RedshiftClient);
 const client = new RedshiftClient({ region: 'us-east-1' });

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { awsPorts, policyMatchesTags } from '../../../functions/aws/adapters.ts';
+import { policyMatchesTags } from '../../../functions/aws/adapters.ts';
 import type { AwsClients } from '../../../functions/aws/clients.ts';
 import {
   deleteServerlessSnapshot,
@@ -22,6 +22,7 @@ import {
   INVENTORY_IAM_ACTIONS,
 } from '../../../functions/aws/grants.ts';
 import { serverlessGrants, toServerlessSnapshot } from '../../../functions/aws/serverless.ts';
+import { sweepPorts } from '../../../functions/aws/sweep-ports.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Action } from '../../../functions/engine/model.ts';
 import { toSnapshotRef } from '../../../functions/engine/snapshot-ref.ts';
@@ -78,7 +79,7 @@ describe('Serverless enforcement', () => {
     serverless.on(GetSnapshotCommand).resolves({
       snapshot: { snapshotArn: ARN, accountsWithRestoreAccess: ['111122223333'] },
     });
-    const ports = awsPorts(clients(), policy({}), OWNER);
+    const ports = sweepPorts(clients(), policy({}), OWNER);
 
     const result = await ports.revoke({
       type: 'revoke',
@@ -136,7 +137,7 @@ describe('Serverless enforcement', () => {
   it('deletes a Serverless snapshot through its own API and a provisioned one through Redshift', async () => {
     serverless.on(DeleteSnapshotCommand).resolves({});
     redshift.on(DeleteClusterSnapshotCommand).resolves({});
-    const ports = awsPorts(clients(), policy({}), OWNER);
+    const ports = sweepPorts(clients(), policy({}), OWNER);
 
     await ports.delete(remove());
     await ports.delete(remove(toSnapshotRef(snapshot())));
@@ -203,7 +204,7 @@ describe('inventory of both kinds', () => {
     });
     const kinds: string[] = [];
 
-    for await (const page of awsPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
+    for await (const page of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
       for (const item of page)
         if ('snapshot' in item) kinds.push(`${item.snapshot.kind}:${item.snapshot.id}`);
     }
@@ -221,7 +222,7 @@ describe('inventory of both kinds', () => {
     const seen: string[] = [];
 
     const read = async () => {
-      for await (const page of awsPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
+      for await (const page of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
         for (const item of page) if ('snapshot' in item) seen.push(item.snapshot.id);
       }
     };

@@ -10,10 +10,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { listServerlessSnapshots } from '../../../functions/aws/listing.ts';
 import {
   getServerlessSnapshot,
   isServerlessSnapshotArn,
-  listServerlessSnapshots,
   toServerlessSnapshot,
 } from '../../../functions/aws/serverless.ts';
 import type { InventoryItem } from '../../../functions/engine/ports.ts';

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../../../functions/errors.ts';
 import { lambdaHandler } from '../../../functions/lambda/middleware.ts';
 import { observability } from '../../../functions/lambda/observability.ts';

@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { toSnapshot } from '../../../functions/aws/inventory.ts';
-import { listServerlessSnapshots } from '../../../functions/aws/serverless.ts';
+import { listServerlessSnapshots } from '../../../functions/aws/listing.ts';
 import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
 import { evaluate } from '../../../functions/engine/evaluate.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';

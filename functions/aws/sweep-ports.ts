@@ -1,0 +1,78 @@
+import type { InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
+import { errorText } from '../errors.ts';
+import { DEFAULT_LISTING_CONCURRENCY, type Policy } from '../policy/schema.ts';
+import { runPorts, tagOptions } from './adapters.ts';
+import type { AwsClients } from './clients.ts';
+import { listServerlessSnapshots, listSnapshots } from './listing.ts';
+import { type Pacing, pacingFor } from './pace.ts';
+import type { TagOptions } from './serverless.ts';
+
+/**
+ * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
+ * a permission not yet deployed) must not hide the other: the failure is raised after both.
+ */
+async function* bothSnapshotKinds(
+  kinds: Array<() => AsyncIterable<InventoryItem[]>>,
+): AsyncGenerator<InventoryItem[]> {
+  const failures: Error[] = [];
+  for (const kind of kinds) {
+    try {
+      yield* kind();
+    } catch (error) {
+      failures.push(error as Error);
+    }
+  }
+  const [first, second] = failures;
+  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
+  if (first) throw first;
+}
+
+/**
+ * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
+ * whose Serverless snapshots get their tags read. Each kind is listed in creation-time windows
+ * as wide as its pacer allows (functions/aws/pace.ts), never wider than `listingCeiling` (the
+ * policy's `safety.maxListingConcurrency`).
+ *
+ * @example
+ * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
+ */
+export function inventoryPort(
+  clients: AwsClients,
+  tags: TagOptions,
+  listingCeiling: number = DEFAULT_LISTING_CONCURRENCY,
+): InventoryPort {
+  return pacedInventory(clients, pacingFor(clients, listingCeiling), tags);
+}
+
+function pacedInventory(clients: AwsClients, pacing: Pacing, tags: TagOptions): InventoryPort {
+  const width = (region: string, command: string) => () => pacing.pacer(region, command).allowed();
+  return (region) =>
+    bothSnapshotKinds([
+      () =>
+        listSnapshots(pacing.attach(clients.redshift(region), region), region, {
+          concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
+        }),
+      () =>
+        listServerlessSnapshots(pacing.attach(clients.serverless(region), region), region, tags, {
+          concurrency: width(region, 'ListSnapshotsCommand'),
+        }),
+    ]);
+}
+
+/**
+ * A sweep's ports: the run ports (adapters.ts `runPorts`) and the inventory of every region,
+ * paced with them. `account` is the caller's, whose Serverless snapshots get their tags read when
+ * the policy matches on tags.
+ *
+ * @example
+ * const report = await sweep(options, sweepPorts(clients, policy, await callerAccount(clients.sts)));
+ */
+export function sweepPorts(clients: AwsClients, policy: Policy, account: string): SweepPorts {
+  // The same pacing as the run ports' (one per set of clients): listing and enforcing share each
+  // region's pacers.
+  const pacing = pacingFor(clients, policy.safety.maxListingConcurrency);
+  return {
+    ...runPorts(clients, policy),
+    inventory: pacedInventory(clients, pacing, tagOptions(policy, account)),
+  };
+}
