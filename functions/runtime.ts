@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { awsPorts } from './aws/adapters.ts';
 import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
+import { requestNextPart } from './aws/event-bus.ts';
 import { callerAccount } from './aws/inventory.ts';
+import type { Continuation, SweepPart } from './engine/continuation.ts';
 import type { RunContext } from './engine/event-builders.ts';
 import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
@@ -95,6 +97,8 @@ export type SweepRequest = {
   now?: Date;
   runId?: string;
   onProgress?: (snapshotsRead: number) => void;
+  /** A later part of a sweep: what the earlier part left to read (engine/continuation.ts). */
+  from?: Continuation;
 };
 
 /** What every run shares, whatever started it. */
@@ -153,20 +157,29 @@ export function cutShort(report: RunReport, cut: number): RunReport {
 /** Kept back from the sweep's Lambda timeout for publishing the last events and returning. */
 export const SWEEP_RESERVE_MS = 20_000;
 
-/** One compliance sweep with the runtime's policy and clients. */
+/**
+ * One compliance sweep (or one part of it) with the runtime's policy and clients. A part that
+ * could not read everything in its time asks for the next part on the compliance bus, and its
+ * report says whether that worked (`sweep.requested`).
+ */
 export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunReport> {
   const policy = rt.loaded.policy;
   const { value, cut } = await withinTime(request, SWEEP_RESERVE_MS, async () => {
     const account = await rt.account();
-    return sweep(
+    const report = await sweep(
       {
         ...runContext(rt, account, request),
         regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
         onProgress: request.onProgress,
         reserveMs: SWEEP_RESERVE_MS,
+        ...(request.from ? { from: request.from } : {}),
       },
       awsPorts(rt.clients, policy, account),
     );
+    const next = report.sweep?.next;
+    if (!next || !report.sweep) return report;
+    const requested = await requestNextPart(rt.clients.events, next, policy.events);
+    return { ...report, sweep: { ...report.sweep, requested } };
   });
   return cutShort(value, cut);
 }
@@ -181,10 +194,22 @@ export function summarize(report: RunReport) {
     totals: report.totals,
     blastRadius: report.blastRadius,
     truncated: report.truncated,
+    ...(report.sweep ? { sweep: partSummary(report.sweep) } : {}),
     inventoryErrors: report.inventoryErrors.length,
     events: { published: report.events.published, failed: report.events.failed.length },
     ...(report.securityHub
       ? { securityHub: { ...report.securityHub, failed: report.securityHub.failed.length } }
       : {}),
+  };
+}
+
+/** A sweep part in the Lambda result: which part, and whether a next one was asked for. */
+function partSummary(part: SweepPart) {
+  return {
+    sweepId: part.sweepId,
+    part: part.part,
+    ...(part.next ? { next: { part: part.next.part, regions: part.next.regions.map((r) => r.region) } } : {}),
+    ...(part.requested ? { requested: part.requested } : {}),
+    ...(part.notContinued ? { notContinued: part.notContinued } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type Snapshot, SnapshotSchema } from '../engine/model.ts';
 import type { InventoryItem } from '../engine/ports.ts';
+import type { TimeRange } from '../engine/windows.ts';
 import { AwsResponseError } from '../errors.ts';
 import { ACCOUNT_ID } from '../input/aws-names.ts';
 import { describeIssue } from '../input/issues.ts';
@@ -25,7 +26,12 @@ export { PAGE_SIZE } from './describe-page.ts';
  */
 export type ListingOptions = Pick<PartitionedListingOptions, 'nowMs' | 'tailPages' | 'splitPages'> & {
   concurrency?: () => number;
+  /** Only the snapshots created in these ranges (what an earlier, unfinished run left); default all. */
+  ranges?: TimeRange[];
 };
+
+/** One page of a listing, with the creation-time ranges still to read once it is consumed. */
+export type ListedBatch = { items: InventoryItem[]; left: TimeRange[] };
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -97,20 +103,21 @@ export async function* listSnapshots(
   client: RedshiftClient,
   region: string,
   options: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
+): AsyncGenerator<ListedBatch> {
   const listing = listPartitioned(clusterSnapshotSource(client), {
     ...options,
     pageSize: PAGE_SIZE,
     concurrency: options.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of listing) {
-    yield snapshots.map((raw) => {
+  for await (const { items, left } of listing) {
+    const mapped = items.map((raw): InventoryItem => {
       try {
         return { snapshot: toSnapshot(raw, region) };
       } catch (error) {
         return { error: error as AwsResponseError, identifier: raw.SnapshotIdentifier ?? '' };
       }
     });
+    yield { items: mapped, left };
   }
 }
 

@@ -11,7 +11,12 @@ import type { InventoryItem } from '../engine/ports.ts';
 import { AwsResponseError, errorText } from '../errors.ts';
 import { describeIssue } from '../input/issues.ts';
 import { tagMap } from '../policy/tags.ts';
-import { DEFAULT_LISTING_CONCURRENCY, type ListingOptions, validateSnapshot } from './inventory.ts';
+import {
+  DEFAULT_LISTING_CONCURRENCY,
+  type ListedBatch,
+  type ListingOptions,
+  validateSnapshot,
+} from './inventory.ts';
 import { listPartitioned } from './partition.ts';
 import { SERVERLESS_PAGE_SIZE, serverlessSnapshotSource } from './serverless-pages.ts';
 
@@ -141,15 +146,15 @@ export async function* listServerlessSnapshots(
   region: string,
   options: TagOptions = {},
   listing: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
+): AsyncGenerator<ListedBatch> {
   const pages = listPartitioned(serverlessSnapshotSource(client), {
     ...listing,
     pageSize: SERVERLESS_PAGE_SIZE,
     concurrency: listing.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of pages) {
+  for await (const { items: snapshots, left } of pages) {
     const items = await mapPool(snapshots, TAG_CONCURRENCY, (raw) => toItem(client, raw, region, options));
-    yield items.filter((item) => item !== undefined);
+    yield { items: items.filter((item) => item !== undefined), left };
   }
 }
 
