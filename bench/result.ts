@@ -35,6 +35,8 @@ export const SweepResultSchema = z.object({
     ratio: z.number().nonnegative().nullable(),
     inventoryMs: ms,
   }),
+  /** Each Lambda invocation of the sweep: more than one when it was split into parts. */
+  parts: SweepMeasureSchema.shape.parts,
   cpuMs: ms,
   memory: SweepMeasureSchema.shape.memory,
   sdk: SweepMeasureSchema.shape.sdk,

@@ -1,6 +1,8 @@
 import { getHeapStatistics } from 'node:v8';
 import * as z from 'zod';
 import { createClients } from '../functions/aws/clients.ts';
+import type { Continuation } from '../functions/engine/continuation.ts';
+import type { RunReport } from '../functions/engine/run-report.ts';
 import { parsePolicy } from '../functions/policy/load.ts';
 import { runtimeFor } from '../functions/runtime.ts';
 import { runSweep } from '../functions/sweep-runtime.ts';
@@ -10,6 +12,12 @@ export const SweepConfigSchema = z.object({
   regions: z.array(z.string()).min(1),
   homeRegion: z.string(),
   policy: z.string(),
+  /**
+   * Sweep as the Lambda function does, with this timeout per invocation: a part that cannot read
+   * everything in it hands the rest to a next part, run here right after it. Without it, one run
+   * with no time limit (as the command line sweeps).
+   */
+  lambdaTimeoutMs: z.number().int().positive().optional(),
 });
 export type SweepConfig = z.infer<typeof SweepConfigSchema>;
 
@@ -30,6 +38,8 @@ export const SweepMeasureSchema = z.object({
     retainedHeapMb: mb,
   }),
   sdk: z.record(z.string(), z.object({ calls: z.number(), wireMs: z.number(), sdkMs: z.number() })),
+  /** Each invocation of the sweep, in order: one unless the sweep was split into parts. */
+  parts: z.array(z.object({ wallMs: z.number().nonnegative(), snapshots: z.number().int().nonnegative() })),
   report: z.object({
     snapshots: z.number(),
     revocationsApplied: z.number(),
@@ -82,14 +92,27 @@ export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   let inventoryDone = start;
-  const report = await runSweep(rt, {
-    trigger: 'schedule',
-    regions: config.regions,
-    onProgress: () => {
-      sample();
-      inventoryDone = performance.now();
-    },
-  });
+  const onProgress = () => {
+    sample();
+    inventoryDone = performance.now();
+  };
+  const reports: RunReport[] = [];
+  const parts: SweepMeasure['parts'] = [];
+  let from: Continuation | undefined;
+  do {
+    const partStart = performance.now();
+    const timeout = config.lambdaTimeoutMs;
+    const report = await runSweep(rt, {
+      trigger: 'schedule',
+      regions: config.regions,
+      onProgress,
+      ...(timeout === undefined ? {} : { remainingMs: () => timeout - (performance.now() - partStart) }),
+      ...(from ? { from } : {}),
+    });
+    reports.push(report);
+    parts.push({ wallMs: performance.now() - partStart, snapshots: report.totals.snapshots });
+    from = report.sweep?.next;
+  } while (from);
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   clearInterval(sampler);
@@ -111,14 +134,24 @@ export async function measureSweep(config: SweepConfig): Promise<SweepMeasure> {
       retainedHeapMb: retained / MB,
     },
     sdk: timings.summary(),
-    report: {
-      snapshots: report.totals.snapshots,
-      revocationsApplied: report.totals.revocations.applied ?? 0,
-      failures: report.totals.failures,
-      eventsPublished: report.events.published,
-      eventsFailed: report.events.failed.length,
-      inventoryErrors: report.inventoryErrors.length,
-      compliant: report.compliant,
-    },
+    parts,
+    report: overParts(reports),
+  };
+}
+
+/** The parts of one sweep as one report: a sweep is compliant when its last part is and none failed. */
+function overParts(reports: RunReport[]): SweepMeasure['report'] {
+  const sum = (f: (r: RunReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const last = reports.at(-1);
+  return {
+    snapshots: sum((r) => r.totals.snapshots),
+    revocationsApplied: sum((r) => r.totals.revocations.applied ?? 0),
+    failures: sum((r) => r.totals.failures),
+    eventsPublished: sum((r) => r.events.published),
+    eventsFailed: sum((r) => r.events.failed.length),
+    inventoryErrors: sum((r) => r.inventoryErrors.length),
+    compliant:
+      last?.compliant === true &&
+      reports.every((r) => r.totals.failures === 0 && r.inventoryErrors.length === 0 && r.events.failed.length === 0),
   };
 }

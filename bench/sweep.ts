@@ -31,7 +31,13 @@ import {
 } from './settings.ts';
 import { SweepMeasureSchema } from './sweep-measure.ts';
 
-export type SweepCase = { snapshots: number; regions: 1 | 3; profile: 'flat' | 'realistic' };
+export type SweepCase = {
+  snapshots: number;
+  regions: 1 | 3;
+  profile: 'flat' | 'realistic';
+  /** Sweep as the Lambda function would with this timeout, in parts when one is not enough. */
+  lambdaTimeoutMs?: number;
+};
 
 export type SweepContext = {
   /** The bundled sweep child. */
@@ -103,7 +109,12 @@ export async function runSweepCase(ctx: SweepContext, c: SweepCase): Promise<Swe
 
     const measure = await runChild(
       ctx.script,
-      { regions, homeRegion: HOME_REGION, policy: benchPolicyText(regions) },
+      {
+        regions,
+        homeRegion: HOME_REGION,
+        policy: benchPolicyText(regions),
+        ...(c.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: c.lambdaTimeoutMs }),
+      },
       SweepMeasureSchema,
       {
         AWS_ENDPOINT_URL: local.endpoint,
@@ -177,6 +188,7 @@ export async function runSweepCase(ctx: SweepContext, c: SweepCase): Promise<Swe
         ratio: bound > 0 ? measure.wallMs / bound : null,
         inventoryMs: measure.inventoryMs,
       },
+      parts: measure.parts,
       cpuMs: measure.cpuMs,
       memory: measure.memory,
       sdk: measure.sdk,

@@ -168,16 +168,22 @@ function rssTarget(sweeps: readonly SweepResult[]): Target {
 }
 
 function hugeTarget(sweeps: readonly SweepResult[]): Target {
-  const target = '1,000,000 × 1 region, realistic: within 15 minutes (one Lambda invocation)';
+  const target =
+    '1,000,000 × 1 region, realistic: within 15 minutes, or in parts that each stay inside a 15-minute Lambda invocation';
   const s = find(sweeps, LIMITS.hugeSnapshots, 1, 'realistic');
   if (!s) return notMeasured('huge', target, 'not in this run (--huge)');
+  const longest = Math.max(...s.parts.map((p) => p.wallMs));
+  const read = s.report.snapshots;
   return {
     id: 'huge',
     target,
     value:
-      `${fmt(s.wall.ms / 60_000, 1)} min; rate floor ${fmt(s.wall.rateFloorMs / 60_000, 1)} min, ` +
+      `${fmt(s.wall.ms / 60_000, 1)} min in ${s.parts.length} part(s), the longest ${fmt(longest / 60_000, 1)} min; ` +
+      `${read.toLocaleString('en-US')} snapshots read; rate floor ${fmt(s.wall.rateFloorMs / 60_000, 1)} min, ` +
       `peak RSS ${fmt(s.memory.peakRssMb, 0)} MB`,
-    status: status(s.wall.ms <= LIMITS.hugeWallMs),
+    status: status(
+      read === LIMITS.hugeSnapshots && (s.wall.ms <= LIMITS.hugeWallMs || longest <= LIMITS.hugeWallMs),
+    ),
   };
 }
 

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { type AwsClients, callLimits, clientTimeouts, createClients, withCallLimits } from './aws/clients.ts';
 import { callerAccount } from './aws/inventory.ts';
 import type { RunContext } from './engine/event-builders.ts';
+import type { SweepPart } from './engine/continuation.ts';
 import type { RunReport } from './engine/run-report.ts';
 import { type LoadedPolicy, lineOf } from './policy/load.ts';
 import { loadPolicyFile } from './policy/packaged.ts';
@@ -158,10 +159,22 @@ export function summarize(report: RunReport) {
     totals: report.totals,
     blastRadius: report.blastRadius,
     truncated: report.truncated,
+    ...(report.sweep ? { sweep: partSummary(report.sweep) } : {}),
     inventoryErrors: report.inventoryErrors.length,
     events: { published: report.events.published, failed: report.events.failed.length },
     ...(report.securityHub
       ? { securityHub: { ...report.securityHub, failed: report.securityHub.failed.length } }
       : {}),
+  };
+}
+
+/** A sweep part in the Lambda result: which part, and whether a next one was asked for. */
+function partSummary(part: SweepPart) {
+  return {
+    sweepId: part.sweepId,
+    part: part.part,
+    ...(part.next ? { next: { part: part.next.part, regions: part.next.regions.map((r) => r.region) } } : {}),
+    ...(part.requested ? { requested: part.requested } : {}),
+    ...(part.notContinued ? { notContinued: part.notContinued } : {}),
   };
 }

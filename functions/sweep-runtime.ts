@@ -1,4 +1,6 @@
+import { requestNextPart } from './aws/event-bus.ts';
 import { sweepPorts } from './aws/sweep-ports.ts';
+import type { Continuation } from './engine/continuation.ts';
 import type { RunReport } from './engine/run-report.ts';
 import { sweep } from './engine/sweep.ts';
 import {
@@ -15,12 +17,16 @@ export type SweepRequest = RunRequest & {
   /** Overrides the policy's regions (the CLI's `--region`). */
   regions?: string[];
   onProgress?: (snapshotsRead: number) => void;
+  /** A later part of a sweep: what the earlier part left to read (engine/continuation.ts). */
+  from?: Continuation;
 };
 
 /**
  * One compliance sweep with the runtime's policy and clients: every region the policy (or the
  * request) names, listed whole. Only the sweep lists; the event path (event-runtime.ts) reads the
- * snapshots an event names and loads none of the listing.
+ * snapshots an event names and loads none of the listing. A part that could not read everything
+ * in its time asks for the next part on the compliance bus (engine/continuation.ts), and its
+ * report says whether that worked (`sweep.requested`).
  *
  * @example
  * const report = await runSweep(rt, { trigger: 'schedule', remainingMs: () => context.getRemainingTimeInMillis() });
@@ -29,15 +35,20 @@ export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunR
   const policy = rt.loaded.policy;
   const { value, cut } = await withinTime(request, SWEEP_RESERVE_MS, async () => {
     const account = await rt.account();
-    return sweep(
+    const report = await sweep(
       {
         ...runContext(rt, account, request),
         regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
         onProgress: request.onProgress,
         reserveMs: SWEEP_RESERVE_MS,
+        ...(request.from ? { from: request.from } : {}),
       },
       sweepPorts(rt.clients, policy, account),
     );
+    const next = report.sweep?.next;
+    if (!next || !report.sweep) return report;
+    const requested = await requestNextPart(rt.clients.events, next, policy.events);
+    return { ...report, sweep: { ...report.sweep, requested } };
   });
   return cutShort(value, cut);
 }

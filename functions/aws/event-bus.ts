@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { ComplianceEvent } from '../engine/compliance-events.ts';
+import { CONTINUATION_DETAIL_TYPE, type Continuation } from '../engine/continuation.ts';
 import type { PublishResult } from '../engine/ports.ts';
 import { errorText } from '../errors.ts';
 
@@ -66,4 +67,43 @@ export async function putEventsBatch(
     if (pending.length > 0) await sleep((options.backoffMs ?? 100) * 2 ** attempt);
   }
   return result;
+}
+
+/**
+ * Asks for a sweep's next part: one `Sweep Continuation Requested` event on the compliance bus,
+ * which the stack's rule delivers to the sweep function. Never throws: the next scheduled sweep
+ * reads everything again, so a request that fails is reported, not retried forever.
+ *
+ * @example
+ * await requestNextPart(events, report.sweep.next, policy.events); // { requested: true }
+ */
+export async function requestNextPart(
+  client: EventBridgeClient,
+  next: Continuation,
+  options: PublishOptions,
+): Promise<{ requested: true } | { requested: false; reason: string }> {
+  try {
+    const out = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: options.busName,
+            Source: options.source,
+            DetailType: CONTINUATION_DETAIL_TYPE,
+            Detail: JSON.stringify(next),
+          },
+        ],
+      }),
+    );
+    const entry = out.Entries?.[0];
+    if (entry?.EventId !== undefined && !entry.ErrorCode) return { requested: true };
+    return {
+      requested: false,
+      reason: entry?.ErrorCode
+        ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`
+        : 'PutEvents returned no result',
+    };
+  } catch (error) {
+    return { requested: false, reason: errorText(error) };
+  }
 }

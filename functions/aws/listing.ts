@@ -2,6 +2,7 @@ import type { RedshiftClient } from '@aws-sdk/client-redshift';
 import type { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { mapPool } from '../engine/pool.ts';
 import type { InventoryItem } from '../engine/ports.ts';
+import type { TimeRange } from '../engine/windows.ts';
 import type { AwsResponseError } from '../errors.ts';
 import { DEFAULT_LISTING_CONCURRENCY } from '../policy/schema.ts';
 import { clusterSnapshotSource, PAGE_SIZE } from './describe-page.ts';
@@ -28,7 +29,12 @@ const TAG_CONCURRENCY = 8;
  */
 export type ListingOptions = Pick<PartitionedListingOptions, 'nowMs' | 'tailPages' | 'splitPages'> & {
   concurrency?: () => number;
+  /** Only the snapshots created in these ranges (what an earlier, unfinished part left); default all. */
+  ranges?: TimeRange[];
 };
+
+/** One page of a listing, with the creation-time ranges still to read once it is consumed. */
+export type ListedBatch = { items: InventoryItem[]; left: TimeRange[] };
 
 /**
  * Every snapshot the caller can see in `region`, a page (≤ 100) at a time as pages arrive, so a
@@ -38,26 +44,27 @@ export type ListingOptions = Pick<PartitionedListingOptions, 'nowMs' | 'tailPage
  * come with their own `OwnerAccount` and are for the caller to skip.
  *
  * @example
- * for await (const items of listSnapshots(client, 'us-east-1')) console.log(items.length);
+ * for await (const { items } of listSnapshots(client, 'us-east-1')) console.log(items.length);
  */
 export async function* listSnapshots(
   client: RedshiftClient,
   region: string,
   options: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
+): AsyncGenerator<ListedBatch> {
   const listing = listPartitioned(clusterSnapshotSource(client), {
     ...options,
     pageSize: PAGE_SIZE,
     concurrency: options.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of listing) {
-    yield snapshots.map((raw) => {
+  for await (const { items, left } of listing) {
+    const mapped = items.map((raw): InventoryItem => {
       try {
         return { snapshot: toSnapshot(raw, region) };
       } catch (error) {
         return { error: error as AwsResponseError, identifier: raw.SnapshotIdentifier ?? '' };
       }
     });
+    yield { items: mapped, left };
   }
 }
 
@@ -68,23 +75,23 @@ export async function* listSnapshots(
  * and are for the caller to skip.
  *
  * @example
- * for await (const items of listServerlessSnapshots(client, 'us-east-1')) console.log(items.length);
+ * for await (const { items } of listServerlessSnapshots(client, 'us-east-1')) console.log(items.length);
  */
 export async function* listServerlessSnapshots(
   client: RedshiftServerlessClient,
   region: string,
   options: TagOptions = {},
   listing: ListingOptions = {},
-): AsyncGenerator<InventoryItem[]> {
+): AsyncGenerator<ListedBatch> {
   const pages = listPartitioned(serverlessSnapshotSource(client), {
     ...listing,
     pageSize: SERVERLESS_PAGE_SIZE,
     concurrency: listing.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of pages) {
+  for await (const { items: snapshots, left } of pages) {
     const items = await mapPool(snapshots, TAG_CONCURRENCY, (raw) =>
       serverlessItem(client, raw, region, options),
     );
-    yield items.filter((item) => item !== undefined);
+    yield { items: items.filter((item) => item !== undefined), left };
   }
 }

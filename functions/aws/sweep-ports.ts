@@ -1,23 +1,39 @@
-import type { InventoryItem, InventoryPort, SweepPorts } from '../engine/ports.ts';
+import type { InventoryBatch, InventoryPort, RegionLeft, SweepPorts } from '../engine/ports.ts';
 import { errorText } from '../errors.ts';
 import { DEFAULT_LISTING_CONCURRENCY, type Policy } from '../policy/schema.ts';
 import { runPorts, tagOptions } from './adapters.ts';
 import type { AwsClients } from './clients.ts';
-import { listServerlessSnapshots, listSnapshots } from './listing.ts';
+import { type ListedBatch, listServerlessSnapshots, listSnapshots } from './listing.ts';
 import { type Pacing, pacingFor } from './pace.ts';
 import type { TagOptions } from './serverless.ts';
 
+/** Both ends open: every snapshot of a kind. */
+const EVERYTHING = [{}];
+
+type KindListing = (ranges: RegionLeft['provisioned']) => AsyncIterable<ListedBatch>;
+
 /**
- * Provisioned pages, then Serverless pages. One kind failing (Serverless missing from a region,
- * a permission not yet deployed) must not hide the other: the failure is raised after both.
+ * Provisioned pages, then Serverless pages, each page with what is left of the region once it is
+ * read (a kind `from` leaves nothing of is not listed at all). One kind failing (Serverless
+ * missing from a region, a permission not yet deployed) must not hide the other: the failure is
+ * raised after both.
  */
 async function* bothSnapshotKinds(
-  kinds: Array<() => AsyncIterable<InventoryItem[]>>,
-): AsyncGenerator<InventoryItem[]> {
+  kinds: { provisioned: KindListing; serverless: KindListing },
+  from: RegionLeft | undefined,
+): AsyncGenerator<InventoryBatch> {
+  let left: RegionLeft = {
+    provisioned: from?.provisioned ?? EVERYTHING,
+    serverless: from?.serverless ?? EVERYTHING,
+  };
   const failures: Error[] = [];
-  for (const kind of kinds) {
+  for (const kind of ['provisioned', 'serverless'] as const) {
+    if (left[kind].length === 0) continue;
     try {
-      yield* kind();
+      for await (const batch of kinds[kind](left[kind])) {
+        left = { ...left, [kind]: batch.left };
+        yield { items: batch.items, left };
+      }
     } catch (error) {
       failures.push(error as Error);
     }
@@ -28,13 +44,13 @@ async function* bothSnapshotKinds(
 }
 
 /**
- * Both kinds of snapshot in one region, provisioned pages then Serverless pages; `tags` says
- * whose Serverless snapshots get their tags read. Each kind is listed in creation-time windows
- * as wide as its pacer allows (functions/aws/pace.ts), never wider than `listingCeiling` (the
- * policy's `safety.maxListingConcurrency`).
+ * Both kinds of snapshot in one region (or what `from` leaves of it), provisioned pages then
+ * Serverless pages; `tags` says whose Serverless snapshots get their tags read. Each kind is
+ * listed in creation-time windows as wide as its pacer allows (functions/aws/pace.ts), never
+ * wider than `listingCeiling` (the policy's `safety.maxListingConcurrency`).
  *
  * @example
- * for await (const items of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
+ * for await (const { items } of inventoryPort(clients, {})('us-east-1')) console.log(items.length);
  */
 export function inventoryPort(
   clients: AwsClients,
@@ -46,17 +62,22 @@ export function inventoryPort(
 
 function pacedInventory(clients: AwsClients, pacing: Pacing, tags: TagOptions): InventoryPort {
   const width = (region: string, command: string) => () => pacing.pacer(region, command).allowed();
-  return (region) =>
-    bothSnapshotKinds([
-      () =>
-        listSnapshots(pacing.attach(clients.redshift(region), region), region, {
-          concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
-        }),
-      () =>
-        listServerlessSnapshots(pacing.attach(clients.serverless(region), region), region, tags, {
-          concurrency: width(region, 'ListSnapshotsCommand'),
-        }),
-    ]);
+  return (region, from) =>
+    bothSnapshotKinds(
+      {
+        provisioned: (ranges) =>
+          listSnapshots(pacing.attach(clients.redshift(region), region), region, {
+            concurrency: width(region, 'DescribeClusterSnapshotsCommand'),
+            ranges,
+          }),
+        serverless: (ranges) =>
+          listServerlessSnapshots(pacing.attach(clients.serverless(region), region), region, tags, {
+            concurrency: width(region, 'ListSnapshotsCommand'),
+            ranges,
+          }),
+      },
+      from,
+    );
 }
 
 /**

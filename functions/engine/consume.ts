@@ -4,7 +4,7 @@ import { evaluate, foreignOwnerFinding } from './evaluate.ts';
 import type { RunContext } from './event-builders.ts';
 import type { Action, Snapshot } from './model.ts';
 import { plan } from './plan.ts';
-import type { RegionPage } from './ports.ts';
+import type { RegionLeft, RegionPage } from './ports.ts';
 import {
   countFindings,
   emptyTotals,
@@ -34,6 +34,8 @@ export type Consumed = {
   inventoryErrors: InventoryError[];
   /** The host's time ran out before every page was read. */
   truncated: boolean;
+  /** Per region, what is left to read after the last page consumed from it (a next part reads it). */
+  left: Map<string, RegionLeft>;
 };
 
 export type ConsumeOptions = {
@@ -50,7 +52,8 @@ export type ConsumeOptions = {
 /**
  * Reads the inventory page by page, judging each snapshot as its page arrives and planning what
  * its findings call for, so memory stays at one page plus the snapshots with something to say.
- * Stops after the page on which `outOfTime` says the host's time is up.
+ * Stops after the page on which `stopReading` (told the actions planned so far) says the time
+ * left is needed to act on them.
  *
  * @example
  * const consumed = await consumePages(pages, { policy, account, now }, () => false);
@@ -59,7 +62,7 @@ export type ConsumeOptions = {
 export async function consumePages(
   pages: AsyncIterable<RegionPage>,
   options: ConsumeOptions,
-  outOfTime: () => boolean,
+  stopReading: (planned: number) => boolean,
 ): Promise<Consumed> {
   const consumed: Consumed = {
     totals: emptyTotals(),
@@ -67,6 +70,7 @@ export async function consumePages(
     planned: [],
     inventoryErrors: [],
     truncated: false,
+    left: new Map(),
   };
   for await (const page of pages) {
     if ('error' in page) {
@@ -82,8 +86,9 @@ export async function consumePages(
       const { region } = page;
       consumed.inventoryErrors.push({ region, identifier: item.identifier, reason: errorText(item.error) });
     }
+    if (page.left) consumed.left.set(page.region, page.left);
     options.onProgress?.(consumed.totals.snapshots);
-    if (outOfTime()) {
+    if (stopReading(consumed.planned.length)) {
       consumed.truncated = true;
       break;
     }

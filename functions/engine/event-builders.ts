@@ -7,6 +7,7 @@ import {
   MAX_FINDINGS_PER_EVENT,
   SCHEMA_VERSION,
 } from './compliance-events.ts';
+import type { SweepPart } from './continuation.ts';
 import type { ActionResult, Finding, SnapshotRef } from './model.ts';
 import type { InventoryError, Totals } from './run-report.ts';
 
@@ -201,6 +202,16 @@ export function inventoryFailedEvent(ctx: RunContext, error: InventoryError): Co
   });
 }
 
+/** Where a part of a sweep stands in the whole, for its completion event; nothing for a one-part sweep. */
+export function partText(part: SweepPart | undefined): string {
+  if (!part) return '';
+  if (part.next) {
+    return `; part ${part.part} of sweep ${part.sweepId} read not everything in its time: part ${part.next.part} reads the rest`;
+  }
+  if (part.notContinued) return `; part ${part.part} of sweep ${part.sweepId}: ${part.notContinued}`;
+  return part.part > 1 ? `; part ${part.part}, the last, of sweep ${part.sweepId}` : '';
+}
+
 /**
  * A sweep's last event: what it checked and did, and whether the fleet ended compliant.
  *
@@ -212,10 +223,11 @@ export function completedEvent(
   region: string,
   totals: Totals,
   compliant: boolean,
+  part?: SweepPart,
 ): ComplianceEvent {
   const summary = compliant ? 'compliant' : 'violations or failures remain';
   return complianceEvent(ctx, DETAIL_TYPES.completed, region, {
-    reason: `${totals.snapshots} snapshots checked; ${summary}`,
+    reason: `${totals.snapshots} snapshots checked; ${summary}${partText(part)}`,
     totals: {
       snapshots: totals.snapshots,
       foreign: totals.foreign,

@@ -124,20 +124,29 @@ export type SafetyStops = { revoke?: string; delete?: string };
  * that revokes or deletes across a whole fleet must cost an alert, not an outage. Each limit
  * stops only its own kind of action: too many deletions stop every delete (and the revokes made
  * only for them), while grants the policy does not allow are still revoked; too many
- * revocations stop every revoke, and with them every delete that would need one.
+ * revocations stop every revoke, and with them every delete that would need one. A later part of
+ * a sweep passes what the earlier parts planned (`earlier`): the limits hold for the whole sweep.
  *
  * @example
  * checkSafety({ revocations: 51, deletions: 0 }, policy);
  * // { revoke: '51 revocations planned; safety.maxRevocationsPerRun allows 50' }
  */
-export function checkSafety(counts: PlannedCounts, policy: Policy): SafetyStops {
+export function checkSafety(
+  counts: PlannedCounts,
+  policy: Policy,
+  earlier: PlannedCounts = { revocations: 0, deletions: 0 },
+): SafetyStops {
   const { maxRevocationsPerRun, maxDeletionsPerRun } = policy.safety;
   const stops: SafetyStops = {};
-  if (counts.revocations > maxRevocationsPerRun) {
-    stops.revoke = `${counts.revocations} revocations planned; safety.maxRevocationsPerRun allows ${maxRevocationsPerRun}`;
+  const planned = (n: number, before: number, what: string) =>
+    before > 0
+      ? `${n + before} ${what} planned (${before} by earlier parts of this sweep)`
+      : `${n} ${what} planned`;
+  if (counts.revocations + earlier.revocations > maxRevocationsPerRun) {
+    stops.revoke = `${planned(counts.revocations, earlier.revocations, 'revocations')}; safety.maxRevocationsPerRun allows ${maxRevocationsPerRun}`;
   }
-  if (counts.deletions > maxDeletionsPerRun) {
-    stops.delete = `${counts.deletions} deletions planned; safety.maxDeletionsPerRun allows ${maxDeletionsPerRun}`;
+  if (counts.deletions + earlier.deletions > maxDeletionsPerRun) {
+    stops.delete = `${planned(counts.deletions, earlier.deletions, 'deletions')}; safety.maxDeletionsPerRun allows ${maxDeletionsPerRun}`;
   }
   return stops;
 }

@@ -2,6 +2,7 @@ import type { ComplianceEvent } from './compliance-events.ts';
 import type { RunContext } from './event-builders.ts';
 import type { FindingsScope, OpenFinding } from './findings.ts';
 import type { Action, Outcome, Snapshot } from './model.ts';
+import type { TimeRange } from './windows.ts';
 
 /**
  * Every way the engine reaches the outside world, and what each one answers. The engine declares
@@ -30,13 +31,25 @@ export type CallResult = {
 export type InventoryItem = { snapshot: Snapshot } | { error: Error; identifier: string };
 
 /**
- * Every snapshot the caller can see in `region`, one page (≤ 100) at a time. Throws when the
- * region cannot be read; the sweep then reports the region and carries on with the others.
+ * What is left to read of one region: the creation-time ranges of each kind of snapshot nobody
+ * has read yet. Both empty: the region is read to the end.
  */
-export type InventoryPort = (region: string) => AsyncIterable<InventoryItem[]>;
+export type RegionLeft = { provisioned: TimeRange[]; serverless: TimeRange[] };
+
+/** A page of one region's inventory, with what is left to read once it is consumed. */
+export type InventoryBatch = { items: InventoryItem[]; left: RegionLeft };
+
+/**
+ * Every snapshot the caller can see in `region` (or only those in the ranges `from` leaves), one
+ * page (≤ 100) at a time; the last batch leaves nothing. Throws when the region cannot be read;
+ * the sweep then reports the region and carries on with the others.
+ */
+export type InventoryPort = (region: string, from?: RegionLeft) => AsyncIterable<InventoryBatch>;
 
 /** One page of inventory from one region, or why that region could not be read. */
-export type RegionPage = { region: string; items: InventoryItem[] } | { region: string; error: Error };
+export type RegionPage =
+  | { region: string; items: InventoryItem[]; left?: RegionLeft }
+  | { region: string; error: Error };
 
 /** PutEvents' limit, and so the engine's batch size. */
 export const EVENTS_PER_CALL = 10;

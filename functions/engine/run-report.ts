@@ -1,4 +1,5 @@
 import type { EventDetail } from './compliance-events.ts';
+import type { SweepPart } from './continuation.ts';
 import { remainingViolations } from './event-builders.ts';
 import type { Action, ActionResult, Finding, FindingKind, SnapshotRef } from './model.ts';
 import type { FindingsOutcome } from './ports.ts';
@@ -32,6 +33,8 @@ export type RunReport = {
   inventoryErrors: InventoryError[];
   /** True when the host's time ran out: some pages were not read or some actions not attempted. */
   truncated: boolean;
+  /** A sweep's part in the whole, and what its next part reads when it read not everything. */
+  sweep?: SweepPart;
   events: { published: number; failed: { detailType: string; reason: string }[] };
   /** What the findings port (Security Hub) did, when the policy turns it on. */
   securityHub?: FindingsOutcome;

@@ -1,4 +1,5 @@
 import { type Consumed, consumePages, type Planned } from './consume.ts';
+import { type Continuation, MS_PER_PLANNED_ACTION, type SweepPart, sweepPart } from './continuation.ts';
 import { enforce, type RecordResult, recordDryRun, TIME_UP } from './enforce.ts';
 import {
   actionEvent,
@@ -31,6 +32,8 @@ export type RunOptions = RunContext & {
   onProgress?: (snapshotsRead: number) => void;
   /** Where this run's open findings are the whole truth, so the findings port may close the rest. */
   findingsScope?: FindingsScope;
+  /** A sweep: its regions, and for a later part what the earlier one left (engine/continuation.ts). */
+  sweep?: { regions: string[]; from?: Continuation };
 };
 
 type Publisher = ReturnType<typeof eventPublisher>;
@@ -51,11 +54,16 @@ export async function runCompliance(
   ports: RunPorts,
 ): Promise<RunReport> {
   const reserve = options.reserveMs ?? 0;
-  const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserve;
+  const timeLeft = () => options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+  const outOfTime = () => timeLeft() < reserve;
+  // Reading stops early enough to act on everything read: a next part of the sweep reads the rest.
+  const stopReading = (planned: number) => timeLeft() < reserve + planned * MS_PER_PLANNED_ACTION;
   const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
   const record = recordAndPublish(options, publisher);
 
-  const consumed = await consumePages(pages, options, outOfTime);
+  const consumed = await consumePages(pages, options, stopReading);
+  const part =
+    options.sweep && sweepPart(consumed, { runId: options.runId, dryRun: options.dryRun, ...options.sweep });
   const limits = checkLimits(consumed.planned, options);
   let blastRadius: BlastRadius | undefined;
   if (options.dryRun) await recordDryRun(consumed.planned, options.policy, record);
@@ -68,9 +76,12 @@ export async function runCompliance(
     const concurrency = options.concurrency ?? 8;
     await enforce(consumed.planned, ports, { concurrency, outOfTime, stops: limits.stops }, record);
   }
-  const outcome = await publishOutcome(consumed, options, publisher);
+  const outcome = await publishOutcome(consumed, options, publisher, part);
   const securityHub = await sendFindings(consumed, options, outcome, ports);
-  return runReport(options, consumed, blastRadius, outcome, securityHub);
+  return {
+    ...runReport(options, consumed, blastRadius, outcome, securityHub),
+    ...(part ? { sweep: part } : {}),
+  };
 }
 
 /** Keeps each result on its snapshot's entry and publishes the event it deserves, as it comes. */
@@ -88,7 +99,9 @@ function checkLimits(
   options: RunOptions,
 ): { stops: SafetyStops; exceeded?: BlastRadius } {
   const counts = countPlanned(planned.map((p) => p.action));
-  const stops = checkSafety(counts, options.policy);
+  // A later part of a sweep counts what the earlier parts planned: the limits are the sweep's.
+  const earlier = options.sweep?.from?.planned;
+  const stops = checkSafety(counts, options.policy, earlier);
   const reasons = [stops.revoke, stops.delete].filter((r): r is string => r !== undefined);
   return reasons.length > 0 ? { stops, exceeded: { ...counts, reasons } } : { stops };
 }
@@ -103,6 +116,7 @@ async function publishOutcome(
   consumed: Consumed,
   options: RunOptions,
   publisher: Publisher,
+  part: SweepPart | undefined,
 ): Promise<Outcome> {
   // A violation event is exactly a violation that outlived the run: it also decides `compliant`.
   let violationsRemain = false;
@@ -119,7 +133,7 @@ async function publishOutcome(
   const truncated = consumed.truncated || timeUp;
   const compliant = !violationsRemain && totals.failures === 0 && !truncated;
   if (options.emitCompleted) {
-    await publisher.push(completedEvent(options, options.homeRegion, totals, compliant));
+    await publisher.push(completedEvent(options, options.homeRegion, totals, compliant, part));
   }
   return { truncated, compliant, published: await publisher.close() };
 }

@@ -12,6 +12,9 @@
  * owns. The windows' ranges tile the whole time line, so nothing can fall between two of them.
  */
 
+/** A creation-time range [from, to) in epoch ms; an absent end is open. `[{}]` is the whole time line. */
+export type TimeRange = { from?: number; to?: number };
+
 /** A listing query: creation-time bounds in epoch ms (whole seconds, inclusive) and order. */
 export type WindowQuery = { start?: number; end?: number; order: 'asc' | 'desc' };
 

@@ -502,12 +502,15 @@ describe('sweep', () => {
     const inventory = (region: string) => {
       if (region === 'eu-west-1') {
         return (async function* () {
-          yield [] as { snapshot: Snapshot }[];
+          yield { items: [] as { snapshot: Snapshot }[], left: { provisioned: [{}], serverless: [{}] } };
           throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
         })();
       }
       return (async function* () {
-        yield [{ snapshot: snapshot({ region, grants: [STRANGER] }) }];
+        yield {
+          items: [{ snapshot: snapshot({ region, grants: [STRANGER] }) }],
+          left: { provisioned: [], serverless: [] },
+        };
       })();
     };
     const report = await sweep(
