@@ -103,7 +103,8 @@ export async function* listSnapshots(
     pageSize: PAGE_SIZE,
     concurrency: options.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of listing) {
+  for await (const { items: snapshots } of listing) {
+    if (snapshots.length === 0) continue;
     yield snapshots.map((raw) => {
       try {
         return { snapshot: toSnapshot(raw, region) };

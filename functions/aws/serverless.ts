@@ -147,7 +147,8 @@ export async function* listServerlessSnapshots(
     pageSize: SERVERLESS_PAGE_SIZE,
     concurrency: listing.concurrency ?? (() => DEFAULT_LISTING_CONCURRENCY),
   });
-  for await (const snapshots of pages) {
+  for await (const { items: snapshots } of pages) {
+    if (snapshots.length === 0) continue;
     const items = await mapPool(snapshots, TAG_CONCURRENCY, (raw) => toItem(client, raw, region, options));
     yield items.filter((item) => item !== undefined);
   }
