@@ -8,7 +8,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick            1,000 and 10,000 snapshots in one region, 1,000 in three (flat profile), and
                      10,000 in one region under the realistic profile (a couple of minutes)
-  --huge             Also 1,000,000 snapshots in one region, realistic profile (half an hour or more)
+  --huge             Also 1,000,000 snapshots in one region, realistic profile, swept as the
+                     15-minute function would: in parts when one invocation is not enough
+                     (half an hour or more)
   --profile <name>   Run every sweep under one latency profile: flat (each call 20 ± 5 ms) or
                      realistic (per-action latencies, assumed to resemble AWS; local/profiles.ts).
                      Default: each sweep's own, as listed above and in BENCHMARKS.md

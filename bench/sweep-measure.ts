@@ -152,6 +152,8 @@ function overParts(reports: RunReport[]): SweepMeasure['report'] {
     inventoryErrors: sum((r) => r.inventoryErrors.length),
     compliant:
       last?.compliant === true &&
-      reports.every((r) => r.totals.failures === 0 && r.inventoryErrors.length === 0 && r.events.failed.length === 0),
+      reports.every(
+        (r) => r.totals.failures === 0 && r.inventoryErrors.length === 0 && r.events.failed.length === 0,
+      ),
   };
 }

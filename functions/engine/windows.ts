@@ -9,10 +9,18 @@
  * reports: a window owns the half-open range [lo, hi), adjacent windows share a boundary, and a
  * snapshot exactly on it belongs to the later window only. Every boundary is a whole second, so
  * a service that compared times to the second would still return a superset of what each window
- * owns. The windows' ranges tile the whole time line, so nothing can fall between two of them.
+ * owns. The windows' ranges tile the ranges asked for (the whole time line unless told
+ * otherwise), so nothing can fall between two of them.
+ *
+ * A listing can stop part-way and be resumed: `remaining()` names the creation-time ranges whose
+ * records have not been returned yet, and a new partition given those ranges lists exactly them.
  */
 
-/** A creation-time range [from, to) in epoch ms; an absent end is open. `[{}]` is the whole time line. */
+/**
+ * A creation-time range [from, to) in epoch ms; an absent end is open (−∞ or +∞), and `[{}]` is
+ * the whole time line. A record with no creation time lies before every instant: only in a range
+ * whose `from` is absent.
+ */
 export type TimeRange = { from?: number; to?: number };
 
 /** A listing query: creation-time bounds in epoch ms (whole seconds, inclusive) and order. */
@@ -41,6 +49,11 @@ export type PartitionOptions = {
    */
   tailPages?: number;
   splitPages?: number;
+  /**
+   * The creation-time ranges to list, disjoint, in any order; default `[{}]`, everything. A
+   * resumed listing passes the `remaining()` of the one that stopped.
+   */
+  ranges?: TimeRange[];
 };
 
 /** A page out of the order its query asked for: the partition cannot vouch for what it owns. */
@@ -50,11 +63,21 @@ export class ListingOrderError extends Error {
 
 /** The common face of both strategies below. */
 export interface Partition<T> {
-  /** The first request: the whole time line, exactly the call a plain listing makes. */
-  first(): PageRequest;
+  /**
+   * The first requests, called once: one for each range asked for (in order of `from`; empty
+   * ranges dropped, touching ones joined), none for `[]`. For the default `[{}]`, the one call a
+   * plain listing makes.
+   */
+  start(): PageRequest[];
   settle(worker: number, page: ListedPage<T>, spare: number): Settled<T>;
   /** Up to `spare` more concurrent requests, where splitting a range still pays. */
   grow(spare: number): PageRequest[];
+  /**
+   * The creation-time ranges whose records have not been returned by `settle` yet: what a
+   * listing that stops now leaves to the next one, sorted by `from`, touching ranges joined, `[]`
+   * once everything is listed. Pages in flight and records held back count as not returned.
+   */
+  remaining(): TimeRange[];
   /** Windows opened so far (each started with a first page). */
   readonly windows: number;
   /** Workers still listing. */
@@ -64,7 +87,57 @@ export interface Partition<T> {
 const SECOND = 1000;
 const floorSecond = (ms: number) => Math.floor(ms / SECOND) * SECOND;
 const timeOf = <T>(item: Listed<T>) => item.createdMs ?? Number.NEGATIVE_INFINITY;
+const ceilSecond = (ms: number) => Math.ceil(ms / SECOND) * SECOND;
 const bound = (ms: number) => (Number.isFinite(ms) ? ms : undefined);
+
+/** A range as numbers: [lo, hi), −∞ and +∞ for open ends. */
+type Span = { lo: number; hi: number };
+
+const byLo = (a: Span, b: Span) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0);
+
+/** Sorted by `lo`, empty spans dropped, touching or overlapping ones joined. */
+function joined(spans: Iterable<Span>): Span[] {
+  const out: Span[] = [];
+  for (const s of [...spans].filter((x) => x.lo < x.hi).sort(byLo)) {
+    const last = out[out.length - 1];
+    if (last && s.lo <= last.hi) last.hi = Math.max(last.hi, s.hi);
+    else out.push({ lo: s.lo, hi: s.hi });
+  }
+  return out;
+}
+
+/** The ranges a partition is asked to list; overlapping ones would list their common records twice. */
+function spansOf(ranges: readonly TimeRange[] = [{}]): Span[] {
+  const spans = ranges.map((r) => ({
+    lo: r.from ?? Number.NEGATIVE_INFINITY,
+    hi: r.to ?? Number.POSITIVE_INFINITY,
+  }));
+  if (spans.some((s) => Number.isNaN(s.lo) || Number.isNaN(s.hi)))
+    throw new RangeError('a creation-time range has a bound that is not a number');
+  const sorted = spans.filter((s) => s.lo < s.hi).sort(byLo);
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1] as Span, sorted[i] as Span];
+    if (b.lo < a.hi)
+      throw new RangeError(`creation-time ranges overlap: [${a.lo}, ${a.hi}) and [${b.lo}, ${b.hi})`);
+  }
+  return joined(sorted);
+}
+
+const rangesOf = (spans: Iterable<Span>): TimeRange[] =>
+  joined(spans).map(({ lo, hi }) => ({
+    ...(Number.isFinite(lo) ? { from: lo } : {}),
+    ...(Number.isFinite(hi) ? { to: hi } : {}),
+  }));
+
+/**
+ * The query for [lo, hi): whole seconds around it, as the filters are inclusive and may compare
+ * to the second; an open end has no filter, so the whole time line is the plain listing's query.
+ */
+const spanQuery = (lo: number, hi: number, order: 'asc' | 'desc'): WindowQuery => ({
+  ...(Number.isFinite(lo) ? { start: floorSecond(lo) } : {}),
+  ...(Number.isFinite(hi) ? { end: ceilSecond(hi) } : {}),
+  order,
+});
 
 type Worker<T> = {
   id: number;
@@ -93,20 +166,30 @@ type Gap<T> = { lo: number; hi: number; asc: Worker<T>; desc?: Worker<T> };
  * doubled. A range still estimated to be long is split at its estimated half-way point, with a
  * new pair of workers meeting there; each meeting costs at most one partly filled page.
  *
+ * `remaining()` is the gaps nobody has claimed yet, records waiting in a buffer included: each
+ * record is either returned or inside one of them, never both. Resuming from it therefore lists
+ * exactly what was not returned, nothing twice.
+ *
  * @example
  * const p = new SortedPartition<Snapshot>({ nowMs: Date.now(), pageSize: 100 });
- * const pending = [p.first()]; // { worker: 0, query: { order: 'asc' } }: a plain listing's first call
+ * const pending = p.start(); // [{ worker: 0, query: { order: 'asc' } }]: a plain listing's first call
  * // for each page fetched: const { items, requests } = p.settle(request.worker, page, spare);
- * // judge `items`, fetch `requests` and `p.grow(spare)`, until nothing is pending.
+ * // judge `items`, fetch `requests` and `p.grow(spare)`, until nothing is pending;
+ * // or stop, and list p.remaining() (e.g. [{ from: 1767225600000 }]) in the next invocation:
+ * const rest = new SortedPartition<Snapshot>({ nowMs: Date.now(), pageSize: 100, ranges: p.remaining() });
  */
 export class SortedPartition<T> implements Partition<T> {
   private readonly workers = new Map<number, Worker<T>>();
   private readonly gaps = new Set<Gap<T>>();
-  private readonly options: Required<PartitionOptions>;
+  private readonly options: Required<Omit<PartitionOptions, 'ranges'>>;
+  private readonly spans: Span[];
+  private started = false;
   private next = 0;
 
   constructor(options: PartitionOptions) {
-    this.options = { tailPages: 8, splitPages: 14, ...options };
+    const { ranges, ...rest } = options;
+    this.options = { tailPages: 8, splitPages: 14, ...rest };
+    this.spans = spansOf(ranges);
   }
 
   get windows(): number {
@@ -119,11 +202,19 @@ export class SortedPartition<T> implements Partition<T> {
     return n;
   }
 
-  first(): PageRequest {
-    const gap = { lo: Number.NEGATIVE_INFINITY, hi: Number.POSITIVE_INFINITY } as Gap<T>;
-    gap.asc = this.worker('asc', gap, { order: 'asc' });
-    this.gaps.add(gap);
-    return { worker: gap.asc.id, query: gap.asc.query };
+  start(): PageRequest[] {
+    if (this.started) throw new Error('a listing partition starts once');
+    this.started = true;
+    return this.spans.map(({ lo, hi }) => {
+      const gap = { lo, hi } as Gap<T>;
+      gap.asc = this.worker('asc', gap, spanQuery(lo, hi, 'asc'));
+      this.gaps.add(gap);
+      return { worker: gap.asc.id, query: gap.asc.query };
+    });
+  }
+
+  remaining(): TimeRange[] {
+    return rangesOf(this.started ? this.gaps : this.spans);
   }
 
   settle(id: number, page: ListedPage<T>): Settled<T> {
@@ -195,7 +286,7 @@ export class SortedPartition<T> implements Partition<T> {
       if (!pick) break;
       if (pick.kind === 'tail') {
         const g = pick.gap;
-        const desc = this.worker('desc', g, { start: bound(floorSecond(g.lo)), order: 'desc' });
+        const desc = this.worker('desc', g, spanQuery(g.lo, g.hi, 'desc'));
         g.desc = desc;
         requests.push({ worker: desc.id, query: desc.query });
         spare -= 1;
@@ -267,8 +358,8 @@ export class SortedPartition<T> implements Partition<T> {
     const desc = g.desc as Worker<T>;
     const lower = { lo: g.lo, hi: at, asc: g.asc } as Gap<T>;
     const upper = { lo: at, hi: g.hi, desc } as Gap<T>;
-    lower.desc = this.worker('desc', lower, { start: bound(floorSecond(g.lo)), end: at, order: 'desc' });
-    upper.asc = this.worker('asc', upper, { start: at, end: bound(g.hi), order: 'asc' });
+    lower.desc = this.worker('desc', lower, spanQuery(g.lo, at, 'desc'));
+    upper.asc = this.worker('asc', upper, spanQuery(at, g.hi, 'asc'));
     g.asc.gap = lower;
     desc.gap = upper;
     this.gaps.delete(g);
@@ -332,18 +423,29 @@ type Window = { id: number; lo: number; hi: number; query: WindowQuery; firstDon
  * are remembered so the smaller windows, which list them again, drop them. A split therefore
  * costs about one page, and only ranges estimated many pages long are split.
  *
+ * `remaining()` is the range of every window not finished yet: a window listed in no order
+ * cannot tell which of its records it has returned, so a listing resumed from it may return some
+ * records a second time (those already returned from an unfinished window, or from the first page
+ * of a window split into it). It never misses one.
+ *
  * @example
  * const p = new UnsortedPartition<Snapshot>({ nowMs: Date.now(), pageSize: 100 });
- * const { requests } = p.settle(p.first().worker, firstPage, 7); // the window's own token, or its parts
+ * const [first] = p.start();
+ * const { requests } = p.settle(first.worker, firstPage, 7); // the window's own token, or its parts
+ * p.remaining(); // [{}] while no window has finished; [] once every window has
  */
 export class UnsortedPartition<T> implements Partition<T> {
   private readonly list = new Map<number, Window>();
   private readonly seen = new Set<string>();
-  private readonly options: Required<PartitionOptions>;
+  private readonly options: Required<Omit<PartitionOptions, 'ranges'>>;
+  private readonly spans: Span[];
+  private started = false;
   private next = 0;
 
   constructor(options: PartitionOptions) {
-    this.options = { tailPages: 8, splitPages: 16, ...options };
+    const { ranges, ...rest } = options;
+    this.options = { tailPages: 8, splitPages: 16, ...rest };
+    this.spans = spansOf(ranges);
   }
 
   get windows(): number {
@@ -356,9 +458,20 @@ export class UnsortedPartition<T> implements Partition<T> {
     return n;
   }
 
-  first(): PageRequest {
-    const w = this.window(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    return { worker: w.id, query: w.query };
+  start(): PageRequest[] {
+    if (this.started) throw new Error('a listing partition starts once');
+    this.started = true;
+    return this.spans.map(({ lo, hi }) => {
+      const w = this.window(lo, hi);
+      return { worker: w.id, query: w.query };
+    });
+  }
+
+  remaining(): TimeRange[] {
+    if (!this.started) return rangesOf(this.spans);
+    const open: Window[] = [];
+    for (const w of this.list.values()) if (!w.done) open.push(w);
+    return rangesOf(open);
   }
 
   settle(id: number, page: ListedPage<T>, spare: number): Settled<T> {
@@ -431,7 +544,7 @@ export class UnsortedPartition<T> implements Partition<T> {
       id: this.next++,
       lo,
       hi,
-      query: { start: bound(lo), end: bound(hi), order: 'asc' },
+      query: { start: bound(floorSecond(lo)), end: bound(ceilSecond(hi)), order: 'asc' },
       firstDone: false,
       done: false,
     };

@@ -38,10 +38,10 @@ beforeEach(() => {
   windows = 0;
 });
 
-async function all(items: AsyncIterable<InventoryItem[]>): Promise<Snapshot[]> {
+async function all(batches: AsyncIterable<{ items: InventoryItem[] }>): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
-  for await (const page of items) {
-    for (const item of page) {
+  for await (const { items } of batches) {
+    for (const item of items) {
       if ('error' in item) throw item.error;
       out.push(item.snapshot);
     }

@@ -156,12 +156,17 @@ describe('the command line', () => {
     expect(PLANS.full.sweeps).toContainEqual({ snapshots: 100_000, regions: 3, profile: 'realistic' });
   });
 
-  it('adds a million snapshots with --huge, and puts every sweep under one profile with --profile', () => {
+  it('adds a million snapshots swept as the 15-minute function would with --huge, and puts every sweep under one profile with --profile', () => {
     const huge = readArgs(['--huge']);
     const realistic = readArgs(['--quick', '--profile', 'realistic']);
 
     expect(huge).toMatchObject({ plan: { sweeps: expect.arrayContaining([HUGE_SWEEP]) } });
-    expect(HUGE_SWEEP).toEqual({ snapshots: 1_000_000, regions: 1, profile: 'realistic' });
+    expect(HUGE_SWEEP).toEqual({
+      snapshots: 1_000_000,
+      regions: 1,
+      profile: 'realistic',
+      lambdaTimeoutMs: 900_000,
+    });
     if (realistic.help || !('plan' in realistic)) throw new Error('no plan');
     expect(realistic.plan.sweeps.every((s) => s.profile === 'realistic')).toBe(true);
   });
@@ -197,6 +202,7 @@ describe('the sweep targets', () => {
     fleet: { perRegion: [overrides.snapshots], unauthorizedGrants: 0, snapshotsWithUnauthorizedGrants: 0 },
     calls: { byAction: {}, total: { actual: 100, minimum: 100, ratio: 1 } },
     wall: { ms: 1000, floorMs: 1000, sequentialFloorMs: 4000, rateFloorMs: 500, ratio: 1, inventoryMs: 800 },
+    parts: [{ wallMs: 1000, snapshots: overrides.snapshots }],
     cpuMs: 500,
     memory,
     sdk: {},

@@ -60,8 +60,8 @@ describe('listSnapshots', () => {
       .resolves({ Snapshots: [raw('b', '2026-01-02T00:00:00Z')] });
 
     const ids: string[] = [];
-    for await (const page of listSnapshots(client, 'us-east-1')) {
-      for (const item of page) if ('snapshot' in item) ids.push(item.snapshot.id);
+    for await (const { items } of listSnapshots(client, 'us-east-1')) {
+      for (const item of items) if ('snapshot' in item) ids.push(item.snapshot.id);
     }
 
     expect(ids).toEqual(['a', 'b']);

@@ -204,8 +204,8 @@ describe('inventory of both kinds', () => {
     });
     const kinds: string[] = [];
 
-    for await (const page of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
-      for (const item of page)
+    for await (const { items } of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
+      for (const item of items)
         if ('snapshot' in item) kinds.push(`${item.snapshot.kind}:${item.snapshot.id}`);
     }
 
@@ -222,8 +222,8 @@ describe('inventory of both kinds', () => {
     const seen: string[] = [];
 
     const read = async () => {
-      for await (const page of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
-        for (const item of page) if ('snapshot' in item) seen.push(item.snapshot.id);
+      for await (const { items } of sweepPorts(clients(), policy({}), OWNER).inventory('us-east-1')) {
+        for (const item of items) if ('snapshot' in item) seen.push(item.snapshot.id);
       }
     };
 

@@ -43,9 +43,10 @@ function record(overrides: Partial<ServerlessSdkSnapshot> = {}): ServerlessSdkSn
   };
 }
 
-async function collect(pages: AsyncIterable<InventoryItem[]>): Promise<InventoryItem[][]> {
+/** The pages with snapshots in them (a listing ends with an empty batch that leaves nothing). */
+async function collect(pages: AsyncIterable<{ items: InventoryItem[] }>): Promise<InventoryItem[][]> {
   const out: InventoryItem[][] = [];
-  for await (const page of pages) out.push(page);
+  for await (const { items } of pages) if (items.length > 0) out.push(items);
   return out;
 }
 

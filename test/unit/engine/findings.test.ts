@@ -125,7 +125,10 @@ describe('runCompliance with a findings port', () => {
     const batches: FindingsBatch[] = [];
     const failing = async function* (region: string) {
       if (region === 'eu-west-1') throw new Error('region unreachable');
-      yield [{ snapshot: snapshot({ grants: [X], retentionDays: -1 }) }];
+      yield {
+        items: [{ snapshot: snapshot({ grants: [X], retentionDays: -1 }) }],
+        left: { provisioned: [], serverless: [] },
+      };
     };
 
     // Act

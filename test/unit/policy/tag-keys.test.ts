@@ -176,7 +176,7 @@ sharing:
       // Act
       const items = [];
       for await (const page of listServerlessSnapshots(client, 'us-east-1', { tags: { owner: OWNER } })) {
-        items.push(...page);
+        items.push(...page.items);
       }
       serverless.restore();
       // Assess
