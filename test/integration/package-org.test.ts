@@ -499,3 +499,10 @@ const context = {
 const result = await mod.handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
 process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');
 `;
+
+describe('the sweep in parts', () => {
+  it('has no continuation rule in organisation mode, whose workers are not split into parts', () => {
+    expect(stack().Resources.SweepContinuationRule).toBeUndefined();
+    expect(stack().Resources.SweepContinuationPermission).toBeUndefined();
+  });
+});

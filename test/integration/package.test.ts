@@ -10,6 +10,7 @@ import { LIMITS } from '../../bench/targets.ts';
 import { IAM_ACTIONS, INVENTORY_IAM_ACTIONS } from '../../functions/aws/grants.ts';
 import { SECURITY_HUB_IAM_ACTIONS } from '../../functions/aws/security-hub.ts';
 import { DETAIL_TYPES } from '../../functions/engine/compliance-events.ts';
+import { CONTINUATION_DETAIL_TYPE } from '../../functions/engine/continuation.ts';
 import { parsePolicy } from '../../functions/policy/load.ts';
 import { readPackagedPolicy } from '../../functions/policy/packaged.ts';
 import { EVENT_PATTERN, SERVERLESS_EVENT_PATTERN } from '../../functions/triggers/targets.ts';
@@ -437,6 +438,21 @@ describe('serverless package', () => {
       source: ['guard.test'],
     });
     expect(resource('AlertTopic').Type).toBe('AWS::SNS::Topic');
+  });
+
+  it("hands the request for a sweep's next part on the compliance bus to the sweep function, and only that", () => {
+    expect(resource('SweepContinuationRule').Properties).toEqual({
+      Description: expect.any(String),
+      EventBusName: { Ref: 'ComplianceBus' },
+      EventPattern: { source: ['redshift-snapshot-guard'], 'detail-type': [CONTINUATION_DETAIL_TYPE] },
+      Targets: [{ Id: 'sweep', Arn: getAtt('SweepLambdaFunction') }],
+    });
+    expect(resource('SweepContinuationPermission').Properties).toEqual({
+      FunctionName: getAtt('SweepLambdaFunction'),
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt('SweepContinuationRule'),
+    });
   });
 
   it('lets only its own alert rule and failure alarm publish to the topic', () => {
