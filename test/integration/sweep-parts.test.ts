@@ -174,7 +174,9 @@ describe('a sweep in parts against the local stand-in', () => {
       planned: { revocations: 0, deletions: 0 },
     });
 
-    await expect(invoke(bad, lambdaContext())).rejects.toThrow(/^detail\.regions\[0\]\.provisioned\[0\]: from must come before to/);
+    await expect(invoke(bad, lambdaContext())).rejects.toThrow(
+      /^detail\.regions\[0\]\.provisioned\[0\]: from must come before to/,
+    );
     expect(local.calls()).toEqual({});
   });
 
