@@ -176,5 +176,6 @@ function partSummary(part: SweepPart) {
     ...(part.next ? { next: { part: part.next.part, regions: part.next.regions.map((r) => r.region) } } : {}),
     ...(part.requested ? { requested: part.requested } : {}),
     ...(part.notContinued ? { notContinued: part.notContinued } : {}),
+    ...(part.outOfScope ? { outOfScope: part.outOfScope } : {}),
   };
 }

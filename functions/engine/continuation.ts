@@ -74,6 +74,8 @@ export type SweepPart = {
   next?: Continuation;
   /** Why the sweep ends here although it read not everything (MAX_PARTS reached). */
   notContinued?: string;
+  /** Regions the continuation named that are not the sweep's: not read. */
+  outOfScope?: string[];
   /** Whether asking for the next part worked (set by whoever asks: the sweep function). */
   requested?: { requested: true } | { requested: false; reason: string };
 };
@@ -87,9 +89,18 @@ function givenFor(region: string, from: Continuation | undefined): RegionLeft {
   return { provisioned: EVERYTHING, serverless: EVERYTHING };
 }
 
-/** The regions a part reads: the sweep's, or those its continuation leaves. */
+/**
+ * The regions a part reads: the sweep's, or those its continuation leaves that are still the
+ * sweep's (a request naming a region outside the policy's `regions`, forged or from before a
+ * redeploy, does not widen the sweep).
+ */
 export function partRegions(regions: string[], from: Continuation | undefined): string[] {
-  return from ? from.regions.map((r) => r.region) : regions;
+  return from ? from.regions.map((r) => r.region).filter((r) => regions.includes(r)) : regions;
+}
+
+/** The regions a continuation names that are not the sweep's: left out, and said so. */
+function outOfScope(regions: string[], from: Continuation | undefined): string[] {
+  return from ? from.regions.map((r) => r.region).filter((r) => !regions.includes(r)) : [];
 }
 
 /** The creation-time ranges a part reads of `region`: undefined for all of it. */
@@ -110,9 +121,11 @@ export function sweepPart(
   consumed: Pick<Consumed, 'truncated' | 'left' | 'planned'> & { inventoryErrors: InventoryError[] },
   sweep: { runId: string; regions: string[]; dryRun: boolean; from?: Continuation },
 ): SweepPart {
+  const ignored = outOfScope(sweep.regions, sweep.from);
   const sweepId = sweep.from?.sweepId ?? sweep.runId;
   const part = sweep.from?.part ?? 1;
-  if (!consumed.truncated) return { sweepId, part };
+  const base = { sweepId, part, ...(ignored.length > 0 ? { outOfScope: ignored } : {}) };
+  if (!consumed.truncated) return base;
   const failed = new Set(
     consumed.inventoryErrors.filter((e) => e.identifier === undefined).map((e) => e.region),
   );
@@ -120,19 +133,17 @@ export function sweepPart(
     .filter((region) => !failed.has(region))
     .map((region) => ({ region, ...(consumed.left.get(region) ?? givenFor(region, sweep.from)) }))
     .filter((r) => r.provisioned.length + r.serverless.length > 0);
-  if (regions.length === 0) return { sweepId, part };
+  if (regions.length === 0) return base;
   if (part >= MAX_PARTS) {
     return {
-      sweepId,
-      part,
+      ...base,
       notContinued: `the sweep reached its ${MAX_PARTS}th part and ends without reading the rest; the next scheduled sweep starts afresh`,
     };
   }
   const now = countPlanned(consumed.planned.map((p) => p.action));
   const before = sweep.from?.planned ?? { revocations: 0, deletions: 0 };
   return {
-    sweepId,
-    part,
+    ...base,
     next: {
       sweepId,
       part: part + 1,

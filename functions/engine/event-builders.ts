@@ -205,6 +205,13 @@ export function inventoryFailedEvent(ctx: RunContext, error: InventoryError): Co
 /** Where a part of a sweep stands in the whole, for its completion event; nothing for a one-part sweep. */
 export function partText(part: SweepPart | undefined): string {
   if (!part) return '';
+  const scope = part.outOfScope
+    ? `; not read, as no longer in the policy's regions: ${part.outOfScope.join(', ')}`
+    : '';
+  return partProgress(part) + scope;
+}
+
+function partProgress(part: SweepPart): string {
   if (part.next) {
     return `; part ${part.part} of sweep ${part.sweepId} read not everything in its time: part ${part.next.part} reads the rest`;
   }

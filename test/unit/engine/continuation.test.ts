@@ -145,6 +145,26 @@ describe('sweep in parts', () => {
     expect([...asked.keys()]).toEqual(['eu-west-1']);
   });
 
+  it('never reads a region the sweep does not cover, whatever the continuation names, and says so', async () => {
+    const { ports: p, asked, events } = ports(2);
+    const from: Continuation = {
+      sweepId: 'run-0',
+      part: 2,
+      dryRun: false,
+      regions: [
+        { region: 'ap-south-1', provisioned: [{}], serverless: [{}] },
+        { region: 'us-east-1', provisioned: [{}], serverless: [] },
+      ],
+      planned: { revocations: 0, deletions: 0 },
+    };
+    const report = await sweep({ ...options(), from }, p);
+
+    expect([...asked.keys()]).toEqual(['us-east-1']);
+    expect(report.sweep?.outOfScope).toEqual(['ap-south-1']);
+    const completed = events.find((e) => e.detailType === DETAIL_TYPES.completed);
+    expect(completed?.detail.reason).toContain("no longer in the policy's regions: ap-south-1");
+  });
+
   it('counts what earlier parts planned against the safety limits of the whole sweep', async () => {
     const { ports: p, revoked, events } = ports(10);
     const from: Continuation = {
