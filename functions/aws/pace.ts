@@ -22,6 +22,23 @@ const MIN_RATE = 0.2;
 const FORGET_MS = 60_000;
 /** The least time between two throttles for the answers between them to measure the refill rate. */
 const MEASURE_MS = 1_000;
+/**
+ * Halving before there is a measure stops at this fraction of the rate attempts went out at when
+ * the first throttle came: enough for a bucket 100 times slower than the unpaced calls, and a
+ * floor for throttles that do not answer to the rate at all (a throttling storm).
+ */
+const DEEPEST_CUT = 1 / 128;
+/** Answers after a cut to the measure before the pacer judges whether throttles answer to the rate. */
+const EVIDENCE = 8;
+/**
+ * At the measured rate a bucket throttles rarely, even one another client shares: the measure
+ * counts only what this pacer got through. A larger share of throttled answers after such a cut
+ * means throttles that slowing down does not stop (a throttling storm): cutting again and again
+ * would only crawl. The pacer then forgets what it learnt and lets throttles be (the SDK's retries
+ * ride them out) for a while before it looks again.
+ */
+const UNANSWERED_SHARE = 0.3;
+const STORM_MS = 5_000;
 /** Where a throttle sets the rate: this fraction of the measured refill rate. */
 const BELOW_MEASURE = 0.9;
 /** Growth per answer that was not throttled: well under the measure, and near it (or above). */
@@ -62,8 +79,16 @@ export class Pacer {
   private measured: number | undefined;
   /** Whether the last throttle measured it (a cut then uses the measure instead of halving). */
   private freshMeasure = false;
-  private lastThrottleAt: number | undefined;
-  private answeredSinceThrottle = 0;
+  /** The first throttle since the last measure, and the answers not throttled since. */
+  private windowStart: number | undefined;
+  private answeredInWindow = 0;
+  /** The least rate halving may reach, set at the first throttle. */
+  private floor = MIN_RATE;
+  /** Whether the last cut set the rate from a measure, and what was answered since it. */
+  private cutToMeasure = false;
+  private sinceCut = { answers: 0, throttled: 0 };
+  /** Until when throttles do not cut: they did not answer to the rate. */
+  private stormUntil = Number.NEGATIVE_INFINITY;
   private tokens = 1;
   private tokensAt = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
@@ -106,13 +131,21 @@ export class Pacer {
     this.inFlight--;
     const now = this.clock.now();
     const latency = now - startedAt;
+    if (outcome !== 'failed' && startedAt >= this.lastCut) {
+      this.sinceCut.answers++;
+      if (outcome === 'throttled') this.sinceCut.throttled++;
+    }
     if (outcome === 'throttled') {
       this.throttles++;
+      if (now < this.stormUntil) {
+        void this.pump();
+        return;
+      }
       this.measure(now);
       // One cut per round of attempts: those sent before the last cut were sent too fast already.
-      if (startedAt >= this.lastCut) this.cut(now);
+      if (startedAt >= this.lastCut && this.answersToRate(now)) this.cut(now);
     } else if (outcome === 'ok') {
-      this.answeredSinceThrottle++;
+      this.answeredInWindow++;
       this.fastestMs = Math.min(this.fastestMs, latency);
       this.averageMs = this.averageMs === 0 ? latency : 0.8 * this.averageMs + 0.2 * latency;
       this.raise();
@@ -120,25 +153,58 @@ export class Pacer {
     void this.pump();
   }
 
-  /** The bucket was empty at the last throttle and is now: it let through what it gained between. */
+  /**
+   * The bucket was empty at the throttle that opened the window and is empty now: it let through
+   * exactly what it gained between (unless it filled to its brim meanwhile, which only lowers the
+   * measure).
+   */
   private measure(now: number): void {
-    const since = this.lastThrottleAt;
+    const since = this.windowStart;
     this.freshMeasure = since !== undefined && now - since >= MEASURE_MS;
-    if (this.freshMeasure) this.measured = (this.answeredSinceThrottle * 1000) / (now - (since as number));
-    this.lastThrottleAt = now;
-    this.answeredSinceThrottle = 0;
+    if (since !== undefined && !this.freshMeasure) return;
+    if (this.freshMeasure) this.measured = (this.answeredInWindow * 1000) / (now - (since as number));
+    this.windowStart = now;
+    this.answeredInWindow = 0;
+  }
+
+  /**
+   * Whether a throttle now says the rate is too high. After a cut to the measure it says so only
+   * once enough answers show that throttles mostly stopped; if they did not, slowing down does not
+   * stop them: the pacer starts afresh and lets throttles be for STORM_MS.
+   */
+  private answersToRate(now: number): boolean {
+    if (!this.cutToMeasure) return true;
+    const { answers, throttled } = this.sinceCut;
+    if (answers < EVIDENCE) return false;
+    if (throttled / answers < UNANSWERED_SHARE) return true;
+    this.afresh();
+    this.stormUntil = now + STORM_MS;
+    return false;
+  }
+
+  /** As before the first throttle: no rate, the full width, nothing measured. */
+  private afresh(): void {
+    this.rate = Number.POSITIVE_INFINITY;
+    this.limit = this.ceiling;
+    this.measured = undefined;
+    this.windowStart = undefined;
+    this.cutToMeasure = false;
+    this.sinceCut = { answers: 0, throttled: 0 };
   }
 
   private cut(now: number): void {
-    if (this.freshMeasure && this.measured !== undefined) {
-      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * this.measured);
+    forgetBefore(this.started, now - 1000);
+    // The rate attempts went out at lately (over at least a tenth of a second).
+    const span = Math.max(100, now - (this.started[0] ?? now));
+    const sent = (Math.max(this.started.length, 1) * 1000) / span;
+    if (!Number.isFinite(this.rate)) this.floor = Math.max(MIN_RATE, sent * DEEPEST_CUT);
+    this.cutToMeasure = this.freshMeasure && this.measured !== undefined;
+    if (this.cutToMeasure) {
+      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * (this.measured as number));
     } else {
-      // Half the rate attempts went out at lately (over at least a tenth of a second).
-      forgetBefore(this.started, now - 1000);
-      const span = Math.max(100, now - (this.started[0] ?? now));
-      const sent = (Math.max(this.started.length, 1) * 1000) / span;
-      this.rate = Math.max(MIN_RATE, Math.min(this.rate, sent) / 2);
+      this.rate = Math.max(this.floor, Math.min(this.rate, sent) / 2);
     }
+    this.sinceCut = { answers: 0, throttled: 0 };
     this.limit = Math.max(1, Math.min(this.limit, this.inFlight + 1) / 2);
     this.tokens = 0;
     this.tokensAt = now;
@@ -155,12 +221,7 @@ export class Pacer {
 
   private admit(): boolean {
     const last = this.started.at(-1);
-    if (Number.isFinite(this.rate) && last !== undefined && this.clock.now() - last > FORGET_MS) {
-      this.rate = Number.POSITIVE_INFINITY;
-      this.limit = this.ceiling;
-      this.measured = undefined;
-      this.lastThrottleAt = undefined;
-    }
+    if (Number.isFinite(this.rate) && last !== undefined && this.clock.now() - last > FORGET_MS) this.afresh();
     if (this.inFlight >= this.allowed()) return false;
     if (!Number.isFinite(this.rate)) return true;
     this.refill();

@@ -31,6 +31,8 @@ const REVOKE = 'redshift.RevokeSnapshotAccess';
 const PUT_EVENTS = 'events.PutEvents';
 /** Three DescribeClusterSnapshots pages. */
 const LARGE_FLEET = 250;
+/** Two pages, and about 30 unauthorized grants. */
+const STORM_FLEET = 120;
 
 const local = useStandIn(PRODUCT_VIEW);
 
@@ -56,8 +58,9 @@ async function sweepTwice(rt: Runtime, fleet: Fleet, beforeSecond?: () => Promis
 
 describe('sweep under faults', () => {
   it('revokes every unauthorized grant while half the calls are throttled', async () => {
-    // Prepare: 50% of every call throttled for a 3 s window (SDK delays scaled down 10x)
-    const fleet = seedFleet(local, LARGE_FLEET);
+    // Prepare: 50% of every call throttled for a 3 s window (SDK delays scaled down 10x). The
+    // pacer slows down while it lasts and grows back slowly after it, so the fleet is small.
+    const fleet = seedFleet(local, STORM_FLEET);
     const rt = await warmRuntime({ backoffScale: 10 });
     local.resetCalls();
     const windowMs = 3_000;
@@ -68,7 +71,8 @@ describe('sweep under faults', () => {
     const [first, second] = await sweepTwice(rt, fleet, () => sleep(Math.max(0, windowEnds - Date.now())));
 
     // Assess
-    expect(calls(REVOKE)).toBeGreaterThan(unauthorizedGrants(fleet) + 20);
+    // The storm reached the revokes: some were throttled and retried.
+    expect(calls(REVOKE)).toBeGreaterThan(unauthorizedGrants(fleet) + 5);
     expect(applied(first) + applied(second)).toBe(unauthorizedGrants(fleet));
     await expectEnforced(local, fleet, [first, second]);
   });

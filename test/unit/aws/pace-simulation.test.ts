@@ -15,6 +15,8 @@ type Scenario = {
   burst: number;
   workers: number;
   ceiling: number;
+  /** For this long from the start, half the calls are throttled whatever the bucket holds. */
+  stormMs?: number;
 };
 
 type Outcome = { attempts: number; throttled: number; failed: number; wallMs: number };
@@ -60,7 +62,7 @@ async function simulate(s: Scenario, seed = 1): Promise<Outcome> {
         // The request reaches AWS half-way through its latency; the answer comes back after all of it.
         const latency = s.latencyMs + (rand() * 2 - 1) * s.jitterMs;
         await clock.sleep(latency / 2);
-        const ok = admit();
+        const ok = now < (s.stormMs ?? 0) && rand() < 0.5 ? false : admit();
         await clock.sleep(latency / 2);
         pacer.release(started, ok ? 'ok' : 'throttled');
         if (ok) break;
@@ -128,6 +130,16 @@ describe('Pacer against a token bucket', () => {
       expect(o.wallMs / floorMs(s)).toBeLessThanOrEqual(1.2);
     },
   );
+
+  it('does not crawl through a storm of throttles that slowing down does not stop', async () => {
+    // Half the calls throttled for 60 s whatever the rate: cutting again and again would bring the
+    // pacer down to a fraction of a call a second, and 3,000 calls would take hours.
+    const s = { calls: 3000, latencyMs: 50, jitterMs: 10, rate: 50, burst: 300, workers: 8, ceiling: 8 };
+    const o = await simulate({ ...s, stormMs: 60_000 });
+
+    expect(o.failed).toBeLessThan(s.calls * 0.05);
+    expect(o.wallMs).toBeLessThan(3 * (60_000 + floorMs(s)));
+  });
 
   it('throttles no more than the calls in flight when its burst is spent, however many calls follow', async () => {
     const s = { calls: 5000, latencyMs: 20, jitterMs: 5, rate: 12, burst: 300, workers: 32, ceiling: 32 };
