@@ -35,20 +35,20 @@ export async function runSweep(rt: Runtime, request: SweepRequest): Promise<RunR
   const policy = rt.loaded.policy;
   const { value, cut } = await withinTime(request, SWEEP_RESERVE_MS, async () => {
     const account = await rt.account();
-    const report = await sweep(
+    return sweep(
       {
         ...runContext(rt, account, request),
         regions: request.regions ?? policy.regions ?? [rt.clients.homeRegion],
         onProgress: request.onProgress,
         reserveMs: SWEEP_RESERVE_MS,
+        inParts: true,
         ...(request.from ? { from: request.from } : {}),
       },
-      sweepPorts(rt.clients, policy, account),
+      {
+        ...sweepPorts(rt.clients, policy, account),
+        continueWith: (next) => requestNextPart(rt.clients.events, next, policy.events),
+      },
     );
-    const next = report.sweep?.next;
-    if (!next || !report.sweep) return report;
-    const requested = await requestNextPart(rt.clients.events, next, policy.events);
-    return { ...report, sweep: { ...report.sweep, requested } };
   });
   return cutShort(value, cut);
 }

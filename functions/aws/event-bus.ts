@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { ComplianceEvent } from '../engine/compliance-events.ts';
 import { CONTINUATION_DETAIL_TYPE, type Continuation } from '../engine/continuation.ts';
-import type { PublishResult } from '../engine/ports.ts';
+import type { ContinueResult, PublishResult } from '../engine/ports.ts';
 import { errorText } from '../errors.ts';
 
 export type PublishOptions = {
@@ -71,8 +71,8 @@ export async function putEventsBatch(
 
 /**
  * Asks for a sweep's next part: one `Sweep Continuation Requested` event on the compliance bus,
- * which the stack's rule delivers to the sweep function. Never throws: the next scheduled sweep
- * reads everything again, so a request that fails is reported, not retried forever.
+ * which the stack's rule delivers to the sweep function. An entry PutEvents reports as failed is
+ * tried again, as `putEventsBatch` does. Never throws: the caller reports a request that failed.
  *
  * @example
  * await requestNextPart(events, report.sweep.next, policy.events); // { requested: true }
@@ -81,29 +81,26 @@ export async function requestNextPart(
   client: EventBridgeClient,
   next: Continuation,
   options: PublishOptions,
-): Promise<{ requested: true } | { requested: false; reason: string }> {
-  try {
-    const out = await client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: options.busName,
-            Source: options.source,
-            DetailType: CONTINUATION_DETAIL_TYPE,
-            Detail: JSON.stringify(next),
-          },
-        ],
-      }),
-    );
-    const entry = out.Entries?.[0];
-    if (entry?.EventId !== undefined && !entry.ErrorCode) return { requested: true };
-    return {
-      requested: false,
-      reason: entry?.ErrorCode
-        ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`
-        : 'PutEvents returned no result',
-    };
-  } catch (error) {
-    return { requested: false, reason: errorText(error) };
+): Promise<ContinueResult> {
+  const entry = {
+    EventBusName: options.busName,
+    Source: options.source,
+    DetailType: CONTINUATION_DETAIL_TYPE,
+    Detail: JSON.stringify(next),
+  };
+  const retries = options.entryRetries ?? 3;
+  let reason = 'PutEvents returned no result';
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep((options.backoffMs ?? 100) * 2 ** (attempt - 1));
+    try {
+      const out = await client.send(new PutEventsCommand({ Entries: [entry] }));
+      const answer = out.Entries?.[0];
+      if (answer?.EventId !== undefined && !answer.ErrorCode) return { requested: true };
+      if (answer?.ErrorCode) reason = `${answer.ErrorCode}: ${answer.ErrorMessage ?? ''}`;
+    } catch (error) {
+      // The SDK has already retried the whole call.
+      return { requested: false, reason: errorText(error) };
+    }
   }
+  return { requested: false, reason };
 }

@@ -44,8 +44,19 @@ const BELOW_MEASURE = 0.9;
 /** Growth per answer that was not throttled: well under the measure, and near it (or above). */
 const FAST_GROWTH = 0.02;
 const SLOW_GROWTH = 0.001;
-/** Latency this many times the fastest seen means the service is struggling: stop adding calls. */
+/**
+ * Well under the measure the rate also grows by at least this factor a second (at most doubling
+ * at once): answers are few when the rate is low, and growth by the answer alone would take
+ * minutes to climb back from a fraction of a call a second.
+ */
+const FAST_PER_SECOND = 1.25;
+/** A measure this far exceeded without a throttle is stale. */
+const STALE = 1.2;
+/** Latency this many times the usual means the service is struggling: stop adding calls in flight. */
 const SLOW = 2;
+/** The answers whose latencies say what is usual, and the percentile that is. */
+const RECENT = 50;
+const USUAL_PERCENTILE = 0.2;
 
 export type Clock = { now: () => number; sleep: (ms: number) => Promise<void> };
 
@@ -87,12 +98,15 @@ export class Pacer {
   /** Whether the last cut set the rate from a measure, and what was answered since it. */
   private cutToMeasure = false;
   private sinceCut = { answers: 0, throttled: 0 };
+  private lastAttemptAt: number | undefined;
+  private raisedAt: number | undefined;
   /** Until when throttles do not cut: they did not answer to the rate. */
   private stormUntil = Number.NEGATIVE_INFINITY;
   private tokens = 1;
   private tokensAt = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
-  private fastestMs = Number.POSITIVE_INFINITY;
+  /** The latencies of the last answers: a low percentile of them is the usual latency. */
+  private readonly recentMs: number[] = [];
   private averageMs = 0;
   private readonly started: number[] = [];
   private readonly queue: ((startedAt: number) => void)[] = [];
@@ -144,11 +158,15 @@ export class Pacer {
       this.measure(now);
       // One cut per round of attempts: those sent before the last cut were sent too fast already.
       if (startedAt >= this.lastCut && this.answersToRate(now)) this.cut(now);
-    } else if (outcome === 'ok') {
+    } else {
+      // A refusal (AccessDenied, AuthorizationNotFound) spent a token too.
       this.answeredInWindow++;
-      this.fastestMs = Math.min(this.fastestMs, latency);
-      this.averageMs = this.averageMs === 0 ? latency : 0.8 * this.averageMs + 0.2 * latency;
-      this.raise();
+      if (outcome === 'ok') {
+        this.recentMs.push(latency);
+        if (this.recentMs.length > RECENT) this.recentMs.shift();
+        this.averageMs = this.averageMs === 0 ? latency : 0.8 * this.averageMs + 0.2 * latency;
+        this.raise();
+      }
     }
     void this.pump();
   }
@@ -200,7 +218,9 @@ export class Pacer {
     if (!Number.isFinite(this.rate)) this.floor = Math.max(MIN_RATE, sent * DEEPEST_CUT);
     this.cutToMeasure = this.freshMeasure && this.measured !== undefined;
     if (this.cutToMeasure) {
-      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * (this.measured as number));
+      // Never below half the rate: a caller with little to ask for measures its own demand, not
+      // the bucket, and a low measure is reached over a few cuts if it is the bucket's.
+      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * (this.measured as number), this.rate / 2);
     } else {
       this.rate = Math.max(this.floor, Math.min(this.rate, sent) / 2);
     }
@@ -211,17 +231,38 @@ export class Pacer {
     this.lastCut = now;
   }
 
+  /**
+   * A low percentile of the recent latencies, not the fastest ever: a few nearly empty pages
+   * among large ones must not make every answer look slow.
+   */
+  private usualMs(): number {
+    const sorted = [...this.recentMs].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length * USUAL_PERCENTILE)] ?? Number.POSITIVE_INFINITY;
+  }
+
   private raise(): void {
-    if (this.averageMs > SLOW * this.fastestMs && this.fastestMs > 0) return;
-    this.limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
+    // Slower answers hold the calls in flight (the service is struggling), not the rate.
+    if (this.averageMs <= SLOW * this.usualMs()) {
+      this.limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
+    }
     if (!Number.isFinite(this.rate)) return;
+    // Well past the measure without a throttle: the bucket is not what was measured (it grew, or
+    // the throttles were a storm), so the rate grows quickly again until the next throttle.
+    if (this.measured !== undefined && this.rate > STALE * this.measured) {
+      this.measured = undefined;
+      this.cutToMeasure = false;
+    }
     const near = this.measured !== undefined && this.rate >= BELOW_MEASURE * this.measured;
-    this.rate *= 1 + (near ? SLOW_GROWTH : FAST_GROWTH);
+    const now = this.clock.now();
+    const seconds = (now - (this.raisedAt ?? now)) / 1000;
+    this.raisedAt = now;
+    this.rate *= near ? 1 + SLOW_GROWTH : Math.min(2, Math.max(1 + FAST_GROWTH, FAST_PER_SECOND ** seconds));
   }
 
   private admit(): boolean {
-    const last = this.started.at(-1);
-    if (Number.isFinite(this.rate) && last !== undefined && this.clock.now() - last > FORGET_MS) this.afresh();
+    const last = this.lastAttemptAt;
+    if (Number.isFinite(this.rate) && last !== undefined && this.clock.now() - last > FORGET_MS)
+      this.afresh();
     if (this.inFlight >= this.allowed()) return false;
     if (!Number.isFinite(this.rate)) return true;
     this.refill();
@@ -242,6 +283,7 @@ export class Pacer {
     const now = this.clock.now();
     forgetBefore(this.started, now - 1000);
     this.started.push(now);
+    this.lastAttemptAt = now;
     return now;
   }
 

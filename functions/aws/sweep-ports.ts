@@ -13,10 +13,13 @@ const EVERYTHING = [{}];
 type KindListing = (ranges: RegionLeft['provisioned']) => AsyncIterable<ListedBatch>;
 
 /**
- * Provisioned pages, then Serverless pages, each page with what is left of the region once it is
- * read (a kind `from` leaves nothing of is not listed at all). One kind failing (Serverless
- * missing from a region, a permission not yet deployed) must not hide the other: the failure is
- * raised after both.
+ * Serverless pages, then provisioned pages, each page with what is left of the region once it is
+ * read (a kind `from` leaves nothing of is not listed at all). Serverless first: its listing has
+ * no order, so a part that stops inside a Serverless window hands the whole window on; read
+ * first, a region's Serverless snapshots are read early in a part, and only the provisioned
+ * listing, whose hand-over is exact, runs into the part's time limit. One kind failing
+ * (Serverless missing from a region, a permission not yet deployed) must not hide the other: the
+ * failure is raised after both.
  */
 async function* bothSnapshotKinds(
   kinds: { provisioned: KindListing; serverless: KindListing },
@@ -27,7 +30,7 @@ async function* bothSnapshotKinds(
     serverless: from?.serverless ?? EVERYTHING,
   };
   const failures: Error[] = [];
-  for (const kind of ['provisioned', 'serverless'] as const) {
+  for (const kind of ['serverless', 'provisioned'] as const) {
     if (left[kind].length === 0) continue;
     try {
       for await (const batch of kinds[kind](left[kind])) {
@@ -44,8 +47,8 @@ async function* bothSnapshotKinds(
 }
 
 /**
- * Both kinds of snapshot in one region (or what `from` leaves of it), provisioned pages then
- * Serverless pages; `tags` says whose Serverless snapshots get their tags read. Each kind is
+ * Both kinds of snapshot in one region (or what `from` leaves of it), Serverless pages then
+ * provisioned pages; `tags` says whose Serverless snapshots get their tags read. Each kind is
  * listed in creation-time windows as wide as its pacer allows (functions/aws/pace.ts), never
  * wider than `listingCeiling` (the policy's `safety.maxListingConcurrency`).
  *

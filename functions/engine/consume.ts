@@ -74,7 +74,14 @@ export async function consumePages(
   };
   for await (const page of pages) {
     if ('error' in page) {
-      consumed.inventoryErrors.push({ region: page.region, reason: errorText(page.error) });
+      const cut = page.error.name === 'TimeUpError';
+      consumed.inventoryErrors.push({
+        region: page.region,
+        reason: errorText(page.error),
+        ...(cut ? { cutByTime: true as const } : {}),
+      });
+      // Time ran out while reading: the rest of the region is unread, not unreadable.
+      if (cut) consumed.truncated = true;
       continue;
     }
     for (const item of page.items) {

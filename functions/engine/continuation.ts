@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { REGION } from '../input/aws-names.ts';
 import type { Consumed } from './consume.ts';
+import { TIME_UP } from './enforce.ts';
 import { countPlanned } from './plan.ts';
-import type { RegionLeft } from './ports.ts';
-import type { InventoryError } from './run-report.ts';
+import type { ContinueResult, RegionLeft } from './ports.ts';
+import type { InventoryError, SnapshotEntry } from './run-report.ts';
+import type { TimeRange } from './windows.ts';
 
 /**
  * A sweep that cannot read every snapshot inside one Lambda invocation (a region of a million
@@ -36,7 +38,18 @@ const TimeRangeSchema = z
     error: 'from must come before to',
   });
 
-const RangesSchema = z.array(TimeRangeSchema).max(1000);
+/** Each range starts where the one before it ended or later: the listing refuses overlaps. */
+const inOrder = (ranges: { from?: number; to?: number }[]) =>
+  ranges.every((r, i) => {
+    const before = ranges[i - 1];
+    if (!before) return true;
+    return before.to !== undefined && r.from !== undefined && before.to <= r.from;
+  });
+
+const RangesSchema = z
+  .array(TimeRangeSchema)
+  .max(1000)
+  .refine(inOrder, { error: 'must be in order and must not overlap' });
 
 const RegionLeftSchema = z.strictObject({
   region: z.string().regex(REGION, { error: 'must be an AWS region name, like eu-west-1' }),
@@ -57,6 +70,9 @@ export const ContinuationSchema = z.strictObject({
     .max(100)
     .refine((rs) => rs.some((r) => r.provisioned.length + r.serverless.length > 0), {
       error: 'leaves nothing to read',
+    })
+    .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, {
+      error: 'names a region more than once',
     }),
   /** Revocations and deletions the earlier parts planned, counted against the safety limits. */
   planned: z.strictObject({
@@ -76,8 +92,8 @@ export type SweepPart = {
   notContinued?: string;
   /** Regions the continuation named that are not the sweep's: not read. */
   outOfScope?: string[];
-  /** Whether asking for the next part worked (set by whoever asks: the sweep function). */
-  requested?: { requested: true } | { requested: false; reason: string };
+  /** Whether asking for the next part worked. */
+  requested?: ContinueResult;
 };
 
 const EVERYTHING = [{}];
@@ -95,7 +111,8 @@ function givenFor(region: string, from: Continuation | undefined): RegionLeft {
  * redeploy, does not widen the sweep).
  */
 export function partRegions(regions: string[], from: Continuation | undefined): string[] {
-  return from ? from.regions.map((r) => r.region).filter((r) => regions.includes(r)) : regions;
+  if (!from) return regions;
+  return [...new Set(from.regions.map((r) => r.region))].filter((r) => regions.includes(r));
 }
 
 /** The regions a continuation names that are not the sweep's: left out, and said so. */
@@ -108,30 +125,86 @@ export function partRanges(region: string, from: Continuation | undefined): Regi
   return from ? givenFor(region, from) : undefined;
 }
 
+const SECOND = 1000;
+
+/** The ranges as one sorted list, overlapping and touching ranges joined (undefined ends are open). */
+function union(ranges: TimeRange[]): TimeRange[] {
+  const lo = (r: TimeRange) => r.from ?? Number.NEGATIVE_INFINITY;
+  const hi = (r: TimeRange) => r.to ?? Number.POSITIVE_INFINITY;
+  const out: TimeRange[] = [];
+  for (const r of [...ranges].sort((a, b) => lo(a) - lo(b))) {
+    const last = out.at(-1);
+    if (last && lo(r) <= hi(last)) {
+      if (hi(r) > hi(last))
+        out[out.length - 1] = { ...last, ...(r.to === undefined ? { to: undefined } : { to: r.to }) };
+      continue;
+    }
+    out.push(r);
+  }
+  return out.map((r) => ({
+    ...(r.from === undefined ? {} : { from: r.from }),
+    ...(r.to === undefined ? {} : { to: r.to }),
+  }));
+}
+
+/** The second each snapshot was created in, as a range (one with no creation time: the open start). */
+function secondsOf(entries: SnapshotEntry[]): TimeRange[] {
+  return entries.map((e) => {
+    const ms = e.snapshot.createdAt?.getTime();
+    if (ms === undefined) return { to: SECOND };
+    const from = Math.floor(ms / SECOND) * SECOND;
+    return { from, to: from + SECOND };
+  });
+}
+
+/** What is left of `region` once the part is done: what it did not read, and what it read but had no time to act on. */
+function leftAfter(region: string, left: RegionLeft, skipped: SnapshotEntry[]): RegionLeft {
+  const mine = skipped.filter((e) => e.snapshot.region === region);
+  return {
+    provisioned: union([
+      ...left.provisioned,
+      ...secondsOf(mine.filter((e) => e.snapshot.kind === 'cluster')),
+    ]),
+    serverless: union([
+      ...left.serverless,
+      ...secondsOf(mine.filter((e) => e.snapshot.kind === 'serverless')),
+    ]),
+  };
+}
+
 /**
- * Where a run stands in its sweep once it has read what it could: whether a next part must read
- * the rest (regions whose listing stopped early), and what it gets. A region that failed is not
- * continued: it is reported as `Inventory Failed`, and the next scheduled sweep reads it again.
+ * Where a run stands in its sweep once it has read what it could and acted on it: whether a next
+ * part must go on (a region whose listing stopped early, or snapshots read but left unacted for
+ * lack of time: the seconds they were created in are handed on too, so the next part reads and
+ * judges them again), and what it gets. A region that failed is not continued: it is reported as
+ * `Inventory Failed`, and the next scheduled sweep reads it again; one whose listing the deadline
+ * cut short is continued like one that stopped reading.
  *
  * @example
  * sweepPart(consumed, { runId: 'r-1', regions: ['us-east-1'], dryRun: false });
  * // { sweepId: 'r-1', part: 1, next: { sweepId: 'r-1', part: 2, dryRun: false, regions: [{ region: 'us-east-1', provisioned: [{ from: 1700000000000 }], serverless: [{}] }], planned: { revocations: 12, deletions: 0 } } }
  */
 export function sweepPart(
-  consumed: Pick<Consumed, 'truncated' | 'left' | 'planned'> & { inventoryErrors: InventoryError[] },
+  consumed: Pick<Consumed, 'truncated' | 'left' | 'planned' | 'entries'> & {
+    inventoryErrors: InventoryError[];
+  },
   sweep: { runId: string; regions: string[]; dryRun: boolean; from?: Continuation },
 ): SweepPart {
   const ignored = outOfScope(sweep.regions, sweep.from);
   const sweepId = sweep.from?.sweepId ?? sweep.runId;
   const part = sweep.from?.part ?? 1;
   const base = { sweepId, part, ...(ignored.length > 0 ? { outOfScope: ignored } : {}) };
-  if (!consumed.truncated) return base;
+  const skipped = consumed.entries.filter((e) => e.results.some((r) => r.reason === TIME_UP));
+  if (!consumed.truncated && skipped.length === 0) return base;
   const failed = new Set(
-    consumed.inventoryErrors.filter((e) => e.identifier === undefined).map((e) => e.region),
+    consumed.inventoryErrors.filter((e) => e.identifier === undefined && !e.cutByTime).map((e) => e.region),
   );
   const regions = partRegions(sweep.regions, sweep.from)
     .filter((region) => !failed.has(region))
-    .map((region) => ({ region, ...(consumed.left.get(region) ?? givenFor(region, sweep.from)) }))
+    .map((region) => ({
+      region,
+      ...leftAfter(region, consumed.left.get(region) ?? givenFor(region, sweep.from), skipped),
+    }))
     .filter((r) => r.provisioned.length + r.serverless.length > 0);
   if (regions.length === 0) return base;
   if (part >= MAX_PARTS) {
@@ -140,7 +213,9 @@ export function sweepPart(
       notContinued: `the sweep reached its ${MAX_PARTS}th part and ends without reading the rest; the next scheduled sweep starts afresh`,
     };
   }
-  const now = countPlanned(consumed.planned.map((p) => p.action));
+  // What this part planned and did not skip: the skipped actions are planned again by the next part.
+  const planned = countPlanned(consumed.planned.map((p) => p.action));
+  const unacted = countPlanned(skipped.flatMap((e) => e.results.filter((r) => r.reason === TIME_UP)));
   const before = sweep.from?.planned ?? { revocations: 0, deletions: 0 };
   return {
     ...base,
@@ -150,8 +225,8 @@ export function sweepPart(
       dryRun: sweep.dryRun,
       regions,
       planned: {
-        revocations: before.revocations + now.revocations,
-        deletions: before.deletions + now.deletions,
+        revocations: before.revocations + planned.revocations - unacted.revocations,
+        deletions: before.deletions + planned.deletions - unacted.deletions,
       },
     },
   };

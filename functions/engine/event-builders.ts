@@ -212,6 +212,9 @@ export function partText(part: SweepPart | undefined): string {
 }
 
 function partProgress(part: SweepPart): string {
+  if (part.next && part.requested?.requested === false) {
+    return `; part ${part.part} of sweep ${part.sweepId} read not everything in its time, and asking for part ${part.next.part} failed: ${part.requested.reason}`;
+  }
   if (part.next) {
     return `; part ${part.part} of sweep ${part.sweepId} read not everything in its time: part ${part.next.part} reads the rest`;
   }

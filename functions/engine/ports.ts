@@ -1,4 +1,5 @@
 import type { ComplianceEvent } from './compliance-events.ts';
+import type { Continuation } from './continuation.ts';
 import type { RunContext } from './event-builders.ts';
 import type { FindingsScope, OpenFinding } from './findings.ts';
 import type { Action, Outcome, Snapshot } from './model.ts';
@@ -94,7 +95,12 @@ export type RunPorts = {
   publish: PublishPort;
   /** Sends the run's open findings (AWS Security Hub); absent unless the policy turns it on. */
   findings?: FindingsPort;
+  /** Asks for a sweep's next part when it cannot read everything in its time (the sweep function only). */
+  continueWith?: (next: Continuation) => Promise<ContinueResult>;
 };
+
+/** Whether asking for a sweep's next part worked. Never throws. */
+export type ContinueResult = { requested: true } | { requested: false; reason: string };
 
 /** A sweep's ports: a run's, plus the inventory it reads every region from. */
 export type SweepPorts = RunPorts & { inventory: InventoryPort };

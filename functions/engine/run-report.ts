@@ -12,8 +12,11 @@ export type Totals = NonNullable<EventDetail['totals']> & {
   unreadable: number;
 };
 
-/** A region, or one snapshot record in it, that could not be read. */
-export type InventoryError = { region: string; identifier?: string; reason: string };
+/**
+ * A region, or one snapshot record in it, that could not be read. `cutByTime`: the run's own
+ * deadline cut the region's listing short (a sweep's next part reads the rest).
+ */
+export type InventoryError = { region: string; identifier?: string; reason: string; cutByTime?: true };
 
 /** The limits a run's plan exceeded, with what it planned: each stopped its own kind of action. */
 export type BlastRadius = { revocations: number; deletions: number; reasons: string[] };

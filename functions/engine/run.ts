@@ -57,13 +57,13 @@ export async function runCompliance(
   const timeLeft = () => options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
   const outOfTime = () => timeLeft() < reserve;
   // Reading stops early enough to act on everything read: a next part of the sweep reads the rest.
-  const stopReading = (planned: number) => timeLeft() < reserve + planned * MS_PER_PLANNED_ACTION;
+  // A dry run only records what it would do.
+  const perAction = options.dryRun ? 0 : MS_PER_PLANNED_ACTION;
+  const stopReading = (planned: number) => timeLeft() < reserve + planned * perAction;
   const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
   const record = recordAndPublish(options, publisher);
 
   const consumed = await consumePages(pages, options, stopReading);
-  const part =
-    options.sweep && sweepPart(consumed, { runId: options.runId, dryRun: options.dryRun, ...options.sweep });
   const limits = checkLimits(consumed.planned, options);
   let blastRadius: BlastRadius | undefined;
   if (options.dryRun) await recordDryRun(consumed.planned, options.policy, record);
@@ -76,12 +76,38 @@ export async function runCompliance(
     const concurrency = options.concurrency ?? 8;
     await enforce(consumed.planned, ports, { concurrency, outOfTime, stops: limits.stops }, record);
   }
+  const part = await goOn(consumed, options, ports);
   const outcome = await publishOutcome(consumed, options, publisher, part);
   const securityHub = await sendFindings(consumed, options, outcome, ports);
   return {
     ...runReport(options, consumed, blastRadius, outcome, securityHub),
     ...(part ? { sweep: part } : {}),
   };
+}
+
+/**
+ * For a sweep in parts: where this part stands, and, when a next part must read the rest, asks for
+ * it (the sweep function's port). A request that fails leaves each region it would have continued
+ * as not read in full, reported as `Inventory Failed`.
+ */
+async function goOn(
+  consumed: Consumed,
+  options: RunOptions,
+  ports: RunPorts,
+): Promise<SweepPart | undefined> {
+  if (!options.sweep) return undefined;
+  const part = sweepPart(consumed, { runId: options.runId, dryRun: options.dryRun, ...options.sweep });
+  if (!part.next || !ports.continueWith) return part;
+  const requested = await ports.continueWith(part.next);
+  if (!requested.requested) {
+    for (const { region } of part.next.regions) {
+      consumed.inventoryErrors.push({
+        region,
+        reason: `not read in full: asking for part ${part.next.part} of sweep ${part.sweepId} failed (${requested.reason}); the next scheduled sweep reads it again`,
+      });
+    }
+  }
+  return { ...part, requested };
 }
 
 /** Keeps each result on its snapshot's entry and publishes the event it deserves, as it comes. */
@@ -154,12 +180,15 @@ async function sendFindings(
   const open = openFindings(consumed.entries);
   if (!('regions' in given)) return ports.findings({ open, context: options, scope: given, notes: [] });
   const complete = completeRegions(given.regions, consumed.inventoryErrors, outcome.truncated);
-  return ports.findings({
-    open,
-    context: options,
-    scope: { regions: complete.regions },
-    notes: complete.notes,
-  });
+  // A later part reads only what the earlier ones left of each region: it cannot tell a finding
+  // resolved from one it did not read.
+  const notes = options.sweep?.from
+    ? [
+        ...complete.notes,
+        `part ${options.sweep.from.part} of a sweep in parts: no finding is archived by a sweep read in parts`,
+      ]
+    : complete.notes;
+  return ports.findings({ open, context: options, scope: { regions: complete.regions }, notes });
 }
 
 function runReport(

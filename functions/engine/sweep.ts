@@ -20,19 +20,24 @@ export async function* regionPages(
 
 /**
  * A compliance sweep: every snapshot in every region (regions paged in parallel), judged, planned,
- * enforced within the safety limits, and published. A later part of a sweep (`from`) reads only
- * what the earlier part left; a part that cannot read everything in its time says what its next
- * part is to read (`report.sweep.next`, engine/continuation.ts).
+ * enforced within the safety limits, and published. A sweep that can go on in parts (`inParts`:
+ * the sweep function asks for them) says, when it cannot read everything in its time, what its
+ * next part is to read (`report.sweep.next`, engine/continuation.ts); a later part (`from`) reads
+ * only that.
  *
  * @example
  * const report = await sweep({ ...context, regions: ['us-east-1'], homeRegion: 'us-east-1' }, ports);
  * report.totals.revocations.applied; // grants taken back this run
  */
 export function sweep(
-  options: Omit<RunOptions, 'emitCompleted' | 'sweep'> & { regions: string[]; from?: Continuation },
+  options: Omit<RunOptions, 'emitCompleted' | 'sweep'> & {
+    regions: string[];
+    inParts?: boolean;
+    from?: Continuation;
+  },
   ports: SweepPorts,
 ): Promise<RunReport> {
-  const { from, ...run } = options;
+  const { from, inParts, ...run } = options;
   const regions = partRegions(options.regions, from);
   const pages = merge(
     regions.map((region) => regionPages(region, ports.inventory, partRanges(region, from))),
@@ -44,7 +49,7 @@ export function sweep(
       emitCompleted: true,
       // A part reads only some of each region: only a sweep read in one part may close findings.
       findingsScope: { regions: from ? [] : regions },
-      sweep: { regions: options.regions, ...(from ? { from } : {}) },
+      ...(inParts || from ? { sweep: { regions: options.regions, ...(from ? { from } : {}) } } : {}),
     },
     ports,
   );

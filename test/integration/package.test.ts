@@ -444,7 +444,11 @@ describe('serverless package', () => {
     expect(resource('SweepContinuationRule').Properties).toEqual({
       Description: expect.any(String),
       EventBusName: { Ref: 'ComplianceBus' },
-      EventPattern: { source: ['redshift-snapshot-guard'], 'detail-type': [CONTINUATION_DETAIL_TYPE] },
+      EventPattern: {
+        source: ['redshift-snapshot-guard'],
+        'detail-type': [CONTINUATION_DETAIL_TYPE],
+        'replay-name': [{ exists: false }],
+      },
       Targets: [{ Id: 'sweep', Arn: getAtt('SweepLambdaFunction') }],
     });
     expect(resource('SweepContinuationPermission').Properties).toEqual({

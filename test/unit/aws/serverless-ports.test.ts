@@ -185,7 +185,7 @@ describe('Serverless enforcement', () => {
 });
 
 describe('inventory of both kinds', () => {
-  it('yields the provisioned pages, then the Serverless pages of the same region', async () => {
+  it('yields the Serverless pages, then the provisioned pages of the same region', async () => {
     redshift.on(DescribeClusterSnapshotsCommand).resolves({
       Snapshots: [
         {
@@ -209,7 +209,7 @@ describe('inventory of both kinds', () => {
         if ('snapshot' in item) kinds.push(`${item.snapshot.kind}:${item.snapshot.id}`);
     }
 
-    expect(kinds).toEqual(['cluster:nightly', 'serverless:sales-weekly']);
+    expect(kinds).toEqual(['serverless:sales-weekly', 'cluster:nightly']);
   });
 
   it('still lists Serverless snapshots when the provisioned listing fails, then reports the failure', async () => {

@@ -84,6 +84,7 @@ function options(extra: Record<string, unknown> = {}) {
     now: NOW,
     homeRegion: 'us-east-1',
     regions: ['us-east-1'],
+    inParts: true,
     reserveMs: RESERVE,
     ...extra,
   };
@@ -145,6 +146,17 @@ describe('sweep in parts', () => {
     expect([...asked.keys()]).toEqual(['eu-west-1']);
   });
 
+  it('says nothing of parts where nobody asks for them (organisation mode, the command line)', async () => {
+    const { ports: p, events } = ports(10);
+    const host = clock(RESERVE + 1);
+    const report = await sweep({ ...options(), inParts: false, remainingMs: host.remainingMs }, p);
+
+    expect(report.truncated).toBe(true);
+    expect(report.sweep).toBeUndefined();
+    const completed = events.find((e) => e.detailType === DETAIL_TYPES.completed);
+    expect(completed?.detail.reason).not.toContain('part');
+  });
+
   it('never reads a region the sweep does not cover, whatever the continuation names, and says so', async () => {
     const { ports: p, asked, events } = ports(2);
     const from: Continuation = {
@@ -186,7 +198,8 @@ describe('sweep in parts', () => {
 
   it('keeps a dry run dry in its later parts', async () => {
     const { ports: p } = ports(10);
-    const host = clock(RESERVE + 1);
+    // A dry run keeps no time for actions: only the reserve stops it reading.
+    const host = clock(RESERVE - 1);
     const report = await sweep({ ...options(), dryRun: true, remainingMs: host.remainingMs }, p);
 
     expect(report.sweep?.next?.dryRun).toBe(true);
@@ -254,6 +267,17 @@ describe('ContinuationSchema', () => {
       'regions',
     ],
     ['no dry-run flag', { dryRun: undefined }, 'dryRun'],
+    [
+      'overlapping ranges',
+      { regions: [{ ...valid.regions[0], provisioned: [{ from: 1000, to: 3000 }, { from: 2000 }] }] },
+      'regions.0.provisioned',
+    ],
+    [
+      'ranges out of order',
+      { regions: [{ ...valid.regions[0], provisioned: [{ from: 5000 }, { to: 1000 }] }] },
+      'regions.0.provisioned',
+    ],
+    ['a region named twice', { regions: [valid.regions[0], valid.regions[0]] }, 'regions'],
     ['a negative count planned', { planned: { revocations: -1, deletions: 0 } }, 'planned.revocations'],
   ])('refuses %s', (_, change, path) => {
     const result = ContinuationSchema.safeParse({ ...valid, ...change });
