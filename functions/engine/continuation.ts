@@ -46,9 +46,12 @@ const inOrder = (ranges: { from?: number; to?: number }[]) =>
     return before.to !== undefined && r.from !== undefined && before.to <= r.from;
   });
 
+/** At most this many ranges per region and kind: enough for any listing's windows, and an event well under 256 KB. */
+export const MAX_RANGES = 1000;
+
 const RangesSchema = z
   .array(TimeRangeSchema)
-  .max(1000)
+  .max(MAX_RANGES)
   .refine(inOrder, { error: 'must be in order and must not overlap' });
 
 const RegionLeftSchema = z.strictObject({
@@ -147,6 +150,31 @@ function union(ranges: TimeRange[]): TimeRange[] {
   }));
 }
 
+/**
+ * At most `max` ranges: the smallest gaps between neighbours are closed first. What a closed gap
+ * held is read again by the next part, which only judges it again (compliant snapshots stay so).
+ */
+export function coarsen(ranges: TimeRange[], max = MAX_RANGES): TimeRange[] {
+  if (ranges.length <= max) return ranges;
+  const gaps = ranges.slice(1).map((r, i) => ({ i, size: (r.from ?? 0) - (ranges[i]?.to ?? 0) }));
+  const close = new Set(
+    gaps
+      .sort((a, b) => a.size - b.size)
+      .slice(0, ranges.length - max)
+      .map((g) => g.i),
+  );
+  const out: TimeRange[] = [];
+  ranges.forEach((r, i) => {
+    const last = out.at(-1);
+    if (last && close.has(i - 1)) out[out.length - 1] = { ...last, to: r.to };
+    else out.push({ ...r });
+  });
+  return out.map((r) => ({
+    ...(r.from === undefined ? {} : { from: r.from }),
+    ...(r.to === undefined ? {} : { to: r.to }),
+  }));
+}
+
 /** The second each snapshot was created in, as a range (one with no creation time: the open start). */
 function secondsOf(entries: SnapshotEntry[]): TimeRange[] {
   return entries.map((e) => {
@@ -161,14 +189,12 @@ function secondsOf(entries: SnapshotEntry[]): TimeRange[] {
 function leftAfter(region: string, left: RegionLeft, skipped: SnapshotEntry[]): RegionLeft {
   const mine = skipped.filter((e) => e.snapshot.region === region);
   return {
-    provisioned: union([
-      ...left.provisioned,
-      ...secondsOf(mine.filter((e) => e.snapshot.kind === 'cluster')),
-    ]),
-    serverless: union([
-      ...left.serverless,
-      ...secondsOf(mine.filter((e) => e.snapshot.kind === 'serverless')),
-    ]),
+    provisioned: coarsen(
+      union([...left.provisioned, ...secondsOf(mine.filter((e) => e.snapshot.kind === 'cluster'))]),
+    ),
+    serverless: coarsen(
+      union([...left.serverless, ...secondsOf(mine.filter((e) => e.snapshot.kind === 'serverless'))]),
+    ),
   };
 }
 

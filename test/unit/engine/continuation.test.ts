@@ -4,6 +4,7 @@ import { DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
 import {
   type Continuation,
   ContinuationSchema,
+  coarsen,
   MAX_PARTS,
   MS_PER_PLANNED_ACTION,
 } from '../../../functions/engine/continuation.ts';
@@ -298,5 +299,42 @@ describe('checkSafety', () => {
       revoke:
         '11 revocations planned (5 by earlier parts of this sweep); safety.maxRevocationsPerRun allows 10',
     });
+  });
+});
+
+describe('coarsen', () => {
+  it('closes the smallest gaps first until no more ranges than allowed are left', () => {
+    const ranges = [
+      { to: 1000 },
+      { from: 2000, to: 3000 },
+      { from: 3500, to: 4000 },
+      { from: 9000, to: 10_000 },
+      { from: 10_100 },
+    ];
+
+    expect(coarsen(ranges, 3)).toEqual([{ to: 1000 }, { from: 2000, to: 4000 }, { from: 9000 }]);
+    expect(coarsen(ranges, 5)).toEqual(ranges);
+  });
+
+  it('hands on what a part skipped in 5,000 distinct seconds as a continuation its next part accepts', () => {
+    const seconds = Array.from({ length: 5000 }, (_, i) => ({ from: i * 10_000, to: i * 10_000 + 1000 }));
+    const provisioned = coarsen(seconds);
+    const next = {
+      sweepId: 'run-0',
+      part: 2,
+      dryRun: false,
+      regions: [{ region: 'us-east-1', provisioned, serverless: [] }],
+      planned: { revocations: 0, deletions: 0 },
+    };
+
+    expect(provisioned).toHaveLength(1000);
+    expect(ContinuationSchema.safeParse(next).success).toBe(true);
+    expect(JSON.stringify(next).length).toBeLessThan(256 * 1024);
+    // Every skipped second is still inside a range.
+    for (const s of seconds) {
+      expect(provisioned.some((r) => (r.from ?? -Infinity) <= s.from && s.to <= (r.to ?? Infinity))).toBe(
+        true,
+      );
+    }
   });
 });
