@@ -50,7 +50,7 @@ const SLOW_GROWTH = 0.001;
  * minutes to climb back from a fraction of a call a second.
  */
 const FAST_PER_SECOND = 1.25;
-/** A measure this far exceeded without a throttle is stale. */
+/** A measure is stale once the rate grew this far past it, and past where the last cut left it, without a throttle. */
 const STALE = 1.2;
 /** Latency this many times the usual means the service is struggling: stop adding calls in flight. */
 const SLOW = 2;
@@ -100,6 +100,7 @@ export class Pacer {
   private sinceCut = { answers: 0, throttled: 0 };
   private lastAttemptAt: number | undefined;
   private raisedAt: number | undefined;
+  private staleAbove = Number.POSITIVE_INFINITY;
   /** Until when throttles do not cut: they did not answer to the rate. */
   private stormUntil = Number.NEGATIVE_INFINITY;
   private tokens = 1;
@@ -218,9 +219,11 @@ export class Pacer {
     if (!Number.isFinite(this.rate)) this.floor = Math.max(MIN_RATE, sent * DEEPEST_CUT);
     this.cutToMeasure = this.freshMeasure && this.measured !== undefined;
     if (this.cutToMeasure) {
-      // Never below half the rate: a caller with little to ask for measures its own demand, not
-      // the bucket, and a low measure is reached over a few cuts if it is the bucket's.
-      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * (this.measured as number), this.rate / 2);
+      // A caller with little to ask for (nothing waiting) measures its own demand, not the
+      // bucket: then never below half the rate, and a low measure is reached over a few cuts if
+      // it is the bucket's. With calls waiting, the measure is the bucket's.
+      const floor = this.queue.length === 0 ? this.rate / 2 : MIN_RATE;
+      this.rate = Math.max(MIN_RATE, BELOW_MEASURE * (this.measured as number), floor);
     } else {
       this.rate = Math.max(this.floor, Math.min(this.rate, sent) / 2);
     }
@@ -229,6 +232,9 @@ export class Pacer {
     this.tokens = 0;
     this.tokensAt = now;
     this.lastCut = now;
+    this.raisedAt = now;
+    // Stale once the rate grew well past both the measure and where this cut left it.
+    this.staleAbove = STALE * Math.max(this.measured ?? 0, this.rate);
   }
 
   /**
@@ -246,14 +252,15 @@ export class Pacer {
       this.limit = Math.min(this.ceiling, this.limit + 1 / Math.max(1, this.limit));
     }
     if (!Number.isFinite(this.rate)) return;
-    // Well past the measure without a throttle: the bucket is not what was measured (it grew, or
-    // the throttles were a storm), so the rate grows quickly again until the next throttle.
-    if (this.measured !== undefined && this.rate > STALE * this.measured) {
+    const now = this.clock.now();
+    // More answered since the last cut than the measure allows, and no throttle: the bucket is not
+    // what was measured (it grew, or the throttles were a storm), so the rate grows quickly again
+    // until the next throttle. Judged on what got through, not on the rate asked for.
+    if (this.measured !== undefined && this.rate > this.staleAbove) {
       this.measured = undefined;
       this.cutToMeasure = false;
     }
     const near = this.measured !== undefined && this.rate >= BELOW_MEASURE * this.measured;
-    const now = this.clock.now();
     const seconds = (now - (this.raisedAt ?? now)) / 1000;
     this.raisedAt = now;
     this.rate *= near ? 1 + SLOW_GROWTH : Math.min(2, Math.max(1 + FAST_GROWTH, FAST_PER_SECOND ** seconds));

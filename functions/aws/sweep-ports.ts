@@ -1,5 +1,5 @@
 import type { InventoryBatch, InventoryPort, RegionLeft, SweepPorts } from '../engine/ports.ts';
-import { errorText } from '../errors.ts';
+import { errorText, TimeUpError } from '../errors.ts';
 import { DEFAULT_LISTING_CONCURRENCY, type Policy } from '../policy/schema.ts';
 import { runPorts, tagOptions } from './adapters.ts';
 import type { AwsClients } from './clients.ts';
@@ -42,7 +42,12 @@ async function* bothSnapshotKinds(
     }
   }
   const [first, second] = failures;
-  if (first && second) throw new Error(`${errorText(first)}; ${errorText(second)}`);
+  if (first && second) {
+    const message = `${errorText(first)}; ${errorText(second)}`;
+    // Both cut short by the run's own deadline: still time, not a failure (a next part goes on).
+    if (failures.every((f) => f.name === 'TimeUpError')) throw new TimeUpError(message);
+    throw new Error(message);
+  }
   if (first) throw first;
 }
 

@@ -29,6 +29,9 @@ export const CONTINUATION_DETAIL_TYPE = 'Sweep Continuation Requested';
  */
 export const MS_PER_PLANNED_ACTION = 100;
 
+/** The same for a dry run, which only records and publishes what it would do. */
+export const MS_PER_RECORDED_ACTION = 10;
+
 const TimeRangeSchema = z
   .strictObject({
     from: z.number().int().optional(),
@@ -175,6 +178,26 @@ export function coarsen(ranges: TimeRange[], max = MAX_RANGES): TimeRange[] {
   }));
 }
 
+/** Well under EventBridge's 256 KB an entry, with room for the envelope. */
+const MAX_DETAIL_BYTES = 200_000;
+
+/** The regions' ranges coarsened until the request for the next part fits in one event. */
+function withinEventSize<R extends RegionLeft>(regions: R[]): R[] {
+  let out = regions;
+  for (
+    let max = MAX_RANGES;
+    JSON.stringify(out).length > MAX_DETAIL_BYTES && max > 1;
+    max = Math.floor(max / 2)
+  ) {
+    out = regions.map((r) => ({
+      ...r,
+      provisioned: coarsen(r.provisioned, max),
+      serverless: coarsen(r.serverless, max),
+    }));
+  }
+  return out;
+}
+
 /** The second each snapshot was created in, as a range (one with no creation time: the open start). */
 function secondsOf(entries: SnapshotEntry[]): TimeRange[] {
   return entries.map((e) => {
@@ -225,13 +248,15 @@ export function sweepPart(
   const failed = new Set(
     consumed.inventoryErrors.filter((e) => e.identifier === undefined && !e.cutByTime).map((e) => e.region),
   );
-  const regions = partRegions(sweep.regions, sweep.from)
-    .filter((region) => !failed.has(region))
-    .map((region) => ({
-      region,
-      ...leftAfter(region, consumed.left.get(region) ?? givenFor(region, sweep.from), skipped),
-    }))
-    .filter((r) => r.provisioned.length + r.serverless.length > 0);
+  const regions = withinEventSize(
+    partRegions(sweep.regions, sweep.from)
+      .filter((region) => !failed.has(region))
+      .map((region) => ({
+        region,
+        ...leftAfter(region, consumed.left.get(region) ?? givenFor(region, sweep.from), skipped),
+      }))
+      .filter((r) => r.provisioned.length + r.serverless.length > 0),
+  );
   if (regions.length === 0) return base;
   if (part >= MAX_PARTS) {
     return {

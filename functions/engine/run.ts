@@ -1,5 +1,11 @@
 import { type Consumed, consumePages, type Planned } from './consume.ts';
-import { type Continuation, MS_PER_PLANNED_ACTION, type SweepPart, sweepPart } from './continuation.ts';
+import {
+  type Continuation,
+  MS_PER_PLANNED_ACTION,
+  MS_PER_RECORDED_ACTION,
+  type SweepPart,
+  sweepPart,
+} from './continuation.ts';
 import { enforce, type RecordResult, recordDryRun, TIME_UP } from './enforce.ts';
 import {
   actionEvent,
@@ -57,8 +63,8 @@ export async function runCompliance(
   const timeLeft = () => options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
   const outOfTime = () => timeLeft() < reserve;
   // Reading stops early enough to act on everything read: a next part of the sweep reads the rest.
-  // A dry run only records what it would do.
-  const perAction = options.dryRun ? 0 : MS_PER_PLANNED_ACTION;
+  // A dry run only records what it would do, and publishes it.
+  const perAction = options.dryRun ? MS_PER_RECORDED_ACTION : MS_PER_PLANNED_ACTION;
   const stopReading = (planned: number) => timeLeft() < reserve + planned * perAction;
   const publisher = eventPublisher(ports.publish, options.publishConcurrency ?? 4);
   const record = recordAndPublish(options, publisher);
@@ -99,7 +105,12 @@ async function goOn(
   const part = sweepPart(consumed, { runId: options.runId, dryRun: options.dryRun, ...options.sweep });
   if (!part.next || !ports.continueWith) return part;
   const requested = await ports.continueWith(part.next);
-  if (!requested.requested) {
+  if (requested.requested) {
+    // A listing the deadline cut short is the next part's to finish, not a failure to report.
+    const continued = new Set(part.next.regions.map((r) => r.region));
+    const kept = consumed.inventoryErrors.filter((e) => !(e.cutByTime && continued.has(e.region)));
+    consumed.inventoryErrors.splice(0, consumed.inventoryErrors.length, ...kept);
+  } else {
     for (const { region } of part.next.regions) {
       consumed.inventoryErrors.push({
         region,

@@ -7,6 +7,7 @@ import {
   coarsen,
   MAX_PARTS,
   MS_PER_PLANNED_ACTION,
+  sweepPart,
 } from '../../../functions/engine/continuation.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
 import { checkSafety } from '../../../functions/engine/plan.ts';
@@ -336,5 +337,20 @@ describe('coarsen', () => {
         true,
       );
     }
+  });
+
+  it('keeps the request for the next part under 256 KB however many regions it continues', () => {
+    const regions = Array.from({ length: 30 }, (_, i) => `us-test-${i + 1}`);
+    const ranges = Array.from({ length: 1000 }, (_, i) => ({ from: i * 10_000, to: i * 10_000 + 1000 }));
+    const left = new Map(regions.map((r) => [r, { provisioned: ranges, serverless: ranges }]));
+
+    const part = sweepPart(
+      { truncated: true, left, planned: [], entries: [], inventoryErrors: [] },
+      { runId: 'run-1', regions, dryRun: false },
+    );
+
+    expect(part.next?.regions).toHaveLength(30);
+    expect(JSON.stringify(part.next).length).toBeLessThan(256 * 1024);
+    expect(ContinuationSchema.safeParse(part.next).success).toBe(true);
   });
 });
