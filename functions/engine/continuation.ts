@@ -133,6 +133,12 @@ export function partRanges(region: string, from: Continuation | undefined): Regi
 
 const SECOND = 1000;
 
+/** A range without `undefined` ends: an open end is an absent key (what the schema reads back). */
+const tidy = (r: TimeRange): TimeRange => ({
+  ...(r.from === undefined ? {} : { from: r.from }),
+  ...(r.to === undefined ? {} : { to: r.to }),
+});
+
 /** The ranges as one sorted list, overlapping and touching ranges joined (undefined ends are open). */
 function union(ranges: TimeRange[]): TimeRange[] {
   const lo = (r: TimeRange) => r.from ?? Number.NEGATIVE_INFINITY;
@@ -141,16 +147,12 @@ function union(ranges: TimeRange[]): TimeRange[] {
   for (const r of [...ranges].sort((a, b) => lo(a) - lo(b))) {
     const last = out.at(-1);
     if (last && lo(r) <= hi(last)) {
-      if (hi(r) > hi(last))
-        out[out.length - 1] = { ...last, ...(r.to === undefined ? { to: undefined } : { to: r.to }) };
+      if (hi(r) > hi(last)) out[out.length - 1] = { ...last, to: r.to };
       continue;
     }
     out.push(r);
   }
-  return out.map((r) => ({
-    ...(r.from === undefined ? {} : { from: r.from }),
-    ...(r.to === undefined ? {} : { to: r.to }),
-  }));
+  return out.map(tidy);
 }
 
 /**
@@ -172,10 +174,7 @@ export function coarsen(ranges: TimeRange[], max = MAX_RANGES): TimeRange[] {
     if (last && close.has(i - 1)) out[out.length - 1] = { ...last, to: r.to };
     else out.push({ ...r });
   });
-  return out.map((r) => ({
-    ...(r.from === undefined ? {} : { from: r.from }),
-    ...(r.to === undefined ? {} : { to: r.to }),
-  }));
+  return out.map(tidy);
 }
 
 /** Well under EventBridge's 256 KB an entry, with room for the envelope. */
