@@ -207,6 +207,13 @@ function secondsOf(entries: SnapshotEntry[]): TimeRange[] {
   });
 }
 
+/** The region, kind and second a snapshot was created in: what a handed-on range is made of. */
+function secondKey(e: SnapshotEntry): string {
+  const ms = e.snapshot.createdAt?.getTime();
+  const second = ms === undefined ? 'undated' : String(Math.floor(ms / SECOND));
+  return `${e.snapshot.region}|${e.snapshot.kind}|${second}`;
+}
+
 /** What is left of `region` once the part is done: what it did not read, and what it read but had no time to act on. */
 function leftAfter(region: string, left: RegionLeft, skipped: SnapshotEntry[]): RegionLeft {
   const mine = skipped.filter((e) => e.snapshot.region === region);
@@ -263,9 +270,18 @@ export function sweepPart(
       notContinued: `the sweep reached its ${MAX_PARTS}th part and ends without reading the rest; the next scheduled sweep starts afresh`,
     };
   }
-  // What this part planned and did not skip: the skipped actions are planned again by the next part.
+  // What this part planned, less what the next part plans again: in the seconds it hands on, every
+  // action that surely changed nothing (skipped, or refused with AWS showing nothing changed). A
+  // failed action that may have landed stays counted.
   const planned = countPlanned(consumed.planned.map((p) => p.action));
-  const unacted = countPlanned(skipped.flatMap((e) => e.results.filter((r) => r.reason === TIME_UP)));
+  const handedOn = new Set(skipped.map(secondKey));
+  const unacted = countPlanned(
+    consumed.entries
+      .filter((e) => handedOn.has(secondKey(e)))
+      .flatMap((e) =>
+        e.results.filter((r) => r.outcome === 'skipped' || (r.outcome === 'failed' && r.unchanged)),
+      ),
+  );
   const before = sweep.from?.planned ?? { revocations: 0, deletions: 0 };
   return {
     ...base,

@@ -121,6 +121,8 @@ export type ActionResult = Action & {
   reason?: string;
   /** Number of attempts the SDK made (1 = first try). */
   attempts?: number;
+  /** AWS's answer shows nothing changed (a refusal of the only attempt, or the grant seen in place). */
+  unchanged?: true;
   /**
    * For a delete that failed after allowed grants were revoked for it: the accounts whose access
    * was given back (AuthorizeSnapshotAccess, confirmed), and those it could not be given back to.

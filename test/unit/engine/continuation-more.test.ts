@@ -137,4 +137,51 @@ describe('sweepPart', () => {
     expect(events.some((e) => e.detailType === DETAIL_TYPES.completed)).toBe(true);
     expect(report.events.failed).toEqual([]);
   });
+
+  it.each([
+    [
+      'refused with nothing changed, is not counted twice',
+      { unchanged: true as const, reason: 'AccessDenied' },
+      0,
+    ],
+    ['failed in a way that may have landed, stays counted', { reason: 'InternalFailure' }, 1],
+  ])('an action of a snapshot in a handed-on second, %s', async (_, failure, counted) => {
+    // A and B were created in the same second and are each shared with a stranger; the limit is 2
+    // revocations. The part revokes A (it fails) and has no time left for B: it hands B's second
+    // on, which holds A too, and the next part plans both revokes again.
+    const limited = PolicySchema.parse({
+      version: 1,
+      mode: 'enforce',
+      sharing: { allowedAccounts: ['111122223333'] },
+      safety: { maxRevocationsPerRun: 2 },
+    });
+    const second = new Date(T0 + 500);
+    const both = ['a', 'b'].map((id) => ({
+      snapshot: snapshot({ id, arn: `arn:us-east-1:${id}`, grants: [STRANGER], createdAt: second }),
+    }));
+    const once: SweepPorts['inventory'] = () =>
+      (async function* () {
+        yield { items: both, left: { provisioned: [], serverless: [] } };
+      })();
+    let left = 10_000_000;
+    const { ports: p } = ports(0);
+    const first = await sweep(
+      { ...base, policy: limited, concurrency: 1, remainingMs: () => left },
+      {
+        ...p,
+        inventory: once,
+        revoke: async () => {
+          left = RESERVE - 1;
+          return { outcome: 'failed', attempts: 1, ...failure };
+        },
+      },
+    );
+    const from = first.sweep?.next as Continuation;
+    const later = await sweep({ ...base, policy: limited, from }, { ...p, inventory: once });
+
+    // B was skipped and A changed nothing: both are planned again, and neither is carried. A
+    // revoke that may have landed is carried, and with both planned again the sweep is over 2.
+    expect(from.planned.revocations).toBe(counted);
+    expect(later.blastRadius === undefined).toBe(counted === 0);
+  });
 });
