@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Clock, Pacer } from '../../../functions/aws/pace.ts';
+import { simulateBucket as simulate } from '../../helpers/bucket.ts';
 
 /** A clock whose sleeps pass at once, and move time on. */
 function fakeClock() {
@@ -11,88 +12,6 @@ function fakeClock() {
     },
   };
   return { c, clock };
-}
-
-/** mulberry32, as the simulation test. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * The simulation of pace-simulation.test.ts, with one change: `failShare` of the answers the
- * bucket let through are refusals that are not throttling (AccessDenied, AuthorizationNotFound,
- * ClusterSnapshotNotFound): they spent a token like any other answer, and are not retried.
- */
-async function simulate(s: {
-  calls: number;
-  latencyMs: number;
-  rate: number;
-  burst: number;
-  workers: number;
-  ceiling: number;
-  failShare: number;
-  clients?: number;
-  fastShare?: number;
-}) {
-  let now = 0;
-  const timers: { at: number; seq: number; wake: () => void }[] = [];
-  let seq = 0;
-  const clock: Clock = {
-    now: () => now,
-    sleep: (ms) => new Promise<void>((wake) => timers.push({ at: now + Math.max(0, ms), seq: seq++, wake })),
-  };
-  const rand = random(1);
-  let tokens = s.burst;
-  let tokensAt = 0;
-  const admit = (): boolean => {
-    tokens = Math.min(s.burst, tokens + ((now - tokensAt) * s.rate) / 1000);
-    tokensAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-  const pacers = Array.from({ length: s.clients ?? 1 }, () => new Pacer({ ceiling: s.ceiling, clock }));
-  let next = 0;
-  let wallMs = 0;
-  const worker = async (_: unknown, w: number) => {
-    const pacer = pacers[w % pacers.length] as Pacer;
-    while (next < s.calls) {
-      next++;
-      for (let attempt = 0; attempt < 6; attempt++) {
-        const started = await pacer.acquire();
-        const latency = rand() < (s.fastShare ?? 0) ? 10 : s.latencyMs;
-        await clock.sleep(latency / 2);
-        const ok = admit();
-        await clock.sleep(latency / 2);
-        const failed = ok && rand() < s.failShare;
-        pacer.release(started, !ok ? 'throttled' : failed ? 'failed' : 'ok');
-        if (ok) break;
-        await clock.sleep(rand() * Math.min(20_000, 500 * 2 ** attempt));
-      }
-    }
-  };
-  let finished = false;
-  void Promise.all(Array.from({ length: s.workers }, (_, w) => worker(_, w))).then(() => {
-    wallMs = now;
-    finished = true;
-  });
-  while (!finished) {
-    await new Promise((r) => setImmediate(r));
-    if (finished) break;
-    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const timer = timers.shift();
-    if (!timer) throw new Error('stalled');
-    now = Math.max(now, timer.at);
-    timer.wake();
-  }
-  const floorMs = ((s.calls - s.burst) / s.rate) * 1000 + s.latencyMs;
-  return { wallMs, floorMs };
 }
 
 describe('Pacer, by what it is asked', () => {

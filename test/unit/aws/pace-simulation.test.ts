@@ -1,104 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, Pacer } from '../../../functions/aws/pace.ts';
-
-/**
- * A sweep's listing against AWS's token bucket, in simulated time: `workers` loops each keep one
- * call waiting on the pacer, every call takes its latency, the bucket (rate and burst, as the
- * stand-in models AWS) answers each arrival, and a throttled call is retried as the SDK's
- * standard mode does (a random wait of up to 500 ms × 2^attempt, at most `maxAttempts`).
- */
-type Scenario = {
-  calls: number;
-  latencyMs: number;
-  jitterMs: number;
-  rate: number;
-  burst: number;
-  workers: number;
-  ceiling: number;
-  /** For this long from the start, half the calls are throttled whatever the bucket holds. */
-  stormMs?: number;
-};
-
-type Outcome = { attempts: number; throttled: number; failed: number; wallMs: number };
-
-/** A deterministic generator (mulberry32), so each scenario is one fixed history. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function simulate(s: Scenario, seed = 1): Promise<Outcome> {
-  let now = 0;
-  const timers: { at: number; seq: number; wake: () => void }[] = [];
-  let seq = 0;
-  const clock: Clock = {
-    now: () => now,
-    sleep: (ms) => new Promise<void>((wake) => timers.push({ at: now + Math.max(0, ms), seq: seq++, wake })),
-  };
-  const rand = random(seed);
-  let tokens = s.burst;
-  let tokensAt = 0;
-  const admit = (): boolean => {
-    tokens = Math.min(s.burst, tokens + ((now - tokensAt) * s.rate) / 1000);
-    tokensAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-  const pacer = new Pacer({ ceiling: s.ceiling, clock });
-  let next = 0;
-  const out: Outcome = { attempts: 0, throttled: 0, failed: 0, wallMs: 0 };
-  const worker = async () => {
-    while (next < s.calls) {
-      next++;
-      for (let attempt = 0; ; attempt++) {
-        const started = await pacer.acquire();
-        out.attempts++;
-        // The request reaches AWS half-way through its latency; the answer comes back after all of it.
-        const latency = s.latencyMs + (rand() * 2 - 1) * s.jitterMs;
-        await clock.sleep(latency / 2);
-        const ok = now < (s.stormMs ?? 0) && rand() < 0.5 ? false : admit();
-        await clock.sleep(latency / 2);
-        pacer.release(started, ok ? 'ok' : 'throttled');
-        if (ok) break;
-        out.throttled++;
-        if (attempt + 1 >= 6) {
-          out.failed++;
-          break;
-        }
-        await clock.sleep(rand() * Math.min(20_000, 500 * 2 ** attempt));
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: s.workers }, worker)).then(() => {
-    out.wallMs = now;
-  });
-  let finished = false;
-  void done.then(() => {
-    finished = true;
-  });
-  while (!finished) {
-    await new Promise((r) => setImmediate(r));
-    if (finished) break;
-    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const timer = timers.shift();
-    if (!timer) throw new Error('stalled: nothing waiting on the clock and the calls not done');
-    now = Math.max(now, timer.at);
-    timer.wake();
-  }
-  return out;
-}
+import { type BucketScenario, simulateBucket as simulate } from '../../helpers/bucket.ts';
 
 /**
  * The least time the bucket allows (the burst at once, the rest at the rate, plus one latency),
  * or, when the calls are slow, the least time `ceiling` of them in flight at once need.
  */
-const floorMs = (s: Scenario) =>
+const floorMs = (s: BucketScenario) =>
   Math.max(
     (Math.max(0, s.calls - s.burst) / s.rate) * 1000 + s.latencyMs,
     (s.calls * s.latencyMs) / s.ceiling,
