@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceEvent } from '../../../functions/engine/compliance-events.ts';
 import {
   type Continuation,
   ContinuationSchema,
@@ -7,18 +6,13 @@ import {
 } from '../../../functions/engine/continuation.ts';
 import { TIME_UP } from '../../../functions/engine/enforce.ts';
 import type { Snapshot } from '../../../functions/engine/model.ts';
-import type {
-  FindingsBatch,
-  InventoryBatch,
-  RegionLeft,
-  SweepPorts,
-} from '../../../functions/engine/ports.ts';
+import type { FindingsBatch, InventoryBatch, RegionLeft } from '../../../functions/engine/ports.ts';
 import { sweep } from '../../../functions/engine/sweep.ts';
 import { TimeUpError } from '../../../functions/errors.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
-import { OWNER, snapshot } from '../../helpers/snapshots.ts';
+import { snapshot } from '../../helpers/snapshots.ts';
+import { partOptions, recordingPorts } from '../../helpers/sweep-ports.ts';
 
-const NOW = new Date('2026-11-23T12:00:00.000Z');
 const STRANGER = '999988887777';
 const RESERVE = 20_000;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -64,36 +58,10 @@ function inventory(pages: number, hooks: Hooks = {}) {
 }
 
 function ports(pages: number, hooks: Hooks = {}) {
-  const revoked: string[] = [];
-  const events: ComplianceEvent[] = [];
-  const p: SweepPorts = {
-    inventory: inventory(pages, hooks),
-    revoke: async (a) => {
-      revoked.push(`${a.snapshot.region}/${a.snapshot.id}`);
-      return { outcome: 'applied', attempts: 1 };
-    },
-    delete: async () => ({ outcome: 'applied' }),
-    restore: async () => ({ outcome: 'applied' }),
-    publish: async (batch) => {
-      events.push(...batch);
-      return { published: batch.length, failed: [] };
-    },
-  };
-  return { ports: p, revoked, events };
+  return recordingPorts(inventory(pages, hooks), false);
 }
 
-const base = {
-  runId: 'run-1',
-  trigger: 'schedule' as const,
-  account: OWNER,
-  policy,
-  dryRun: false,
-  now: NOW,
-  homeRegion: 'us-east-1',
-  regions: ['us-east-1'],
-  inParts: true,
-  reserveMs: RESERVE,
-};
+const base = partOptions(policy);
 
 const covers = (ranges: { from?: number; to?: number }[], t: number) =>
   ranges.some((r) => (r.from === undefined || t >= r.from) && (r.to === undefined || t < r.to));

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type ComplianceEvent, DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
+import { DETAIL_TYPES } from '../../../functions/engine/compliance-events.ts';
 import { type Continuation, ContinuationSchema } from '../../../functions/engine/continuation.ts';
 import { TIME_UP } from '../../../functions/engine/enforce.ts';
 import type { InventoryBatch, RegionLeft, SweepPorts } from '../../../functions/engine/ports.ts';
 import { sweep } from '../../../functions/engine/sweep.ts';
 import { PolicySchema } from '../../../functions/policy/schema.ts';
-import { OWNER, snapshot } from '../../helpers/snapshots.ts';
+import { snapshot } from '../../helpers/snapshots.ts';
+import { partOptions, recordingPorts } from '../../helpers/sweep-ports.ts';
 
-const NOW = new Date('2026-11-23T12:00:00.000Z');
 const STRANGER = '999988887777';
 const RESERVE = 20_000;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -48,37 +48,10 @@ function inventory(count: number) {
 }
 
 function ports(count: number) {
-  const events: ComplianceEvent[] = [];
-  const requested: Continuation[] = [];
-  const p: SweepPorts = {
-    inventory: inventory(count),
-    revoke: async () => ({ outcome: 'applied', attempts: 1 }),
-    delete: async () => ({ outcome: 'applied' }),
-    restore: async () => ({ outcome: 'applied' }),
-    publish: async (batch) => {
-      events.push(...batch);
-      return { published: batch.length, failed: [] };
-    },
-    continueWith: async (next) => {
-      requested.push(next);
-      return { requested: true };
-    },
-  };
-  return { ports: p, events, requested };
+  return recordingPorts(inventory(count));
 }
 
-const base = {
-  runId: 'run-1',
-  trigger: 'schedule' as const,
-  account: OWNER,
-  policy,
-  dryRun: false,
-  now: NOW,
-  homeRegion: 'us-east-1',
-  regions: ['us-east-1'],
-  inParts: true,
-  reserveMs: RESERVE,
-};
+const base = partOptions(policy);
 
 describe('sweepPart', () => {
   it('asks for a next part that its own next part accepts, however many snapshots it had no time to act on', async () => {
